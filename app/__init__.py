@@ -1,0 +1,30 @@
+"""Cartella: declarative forms and documents for social and social-health case management."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: defaults, then instance/config.py, then `config`."""
+    config = dict(config or {})
+    instance = Path(config.pop("INSTANCE_PATH", None) or settings.instance_path())
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.update(settings.defaults(instance))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("CARTELLA_SECRET_KEY") or settings.secret_key(
+            instance
+        )
+
+    from . import web
+    from .web import db
+
+    db.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,44 @@
+"""The access rules of DOMAIN.md's privacy section, in one place.
+
+Who may see which persons and cases (as store scopes) and who may do what.
+The web tier enforces them through `app.web.guard`; nothing else decides access.
+"""
+
+from .store.scope import Scope
+
+ADMIN, COORDINATOR, SOCIAL_WORKER, STAFF = "admin", "coordinator", "social_worker", "staff"
+
+# action -> roles allowed (case actions are further limited to cases in the viewer's scope)
+PERMISSIONS = {
+    "admin.manage": {ADMIN},
+    "audit.read": {ADMIN},
+    "person.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "person.create": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "person.edit": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "person.audit": {COORDINATOR, SOCIAL_WORKER},
+    "case.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "case.open": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "case.edit": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "case.close": {COORDINATOR, SOCIAL_WORKER},
+}
+
+
+def allowed(user, action: str) -> bool:
+    """Whether the user's role may perform the action at all."""
+    return user.role in PERMISSIONS[action]
+
+
+def person_scope(user) -> Scope | None:
+    """Persons a user sees: those of their office; None for roles without case data (admin)."""
+    if not allowed(user, "person.read") or user.office_id is None:
+        return None
+    return Scope(office_id=user.office_id)
+
+
+def case_scope(user) -> Scope | None:
+    """Cases a user sees: the office's for coordinators and staff; a social worker's own ones."""
+    if not allowed(user, "case.read") or user.office_id is None:
+        return None
+    if user.role == SOCIAL_WORKER:
+        return Scope(office_id=user.office_id, member_id=user.id)
+    return Scope(office_id=user.office_id)

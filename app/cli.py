@@ -1,0 +1,158 @@
+"""The `cartella` command: thin wrappers that parse, call the library and report."""
+
+import os
+import secrets
+import sys
+
+import click
+
+from . import create_app, store
+from .store import offices as office_store
+from .store import users as user_store
+
+
+def _app():
+    return create_app()
+
+
+def _db(app):
+    return store.connect(app.config["DATABASE"])
+
+
+def _read_password(password_stdin: bool) -> str:
+    if not password_stdin:
+        raise click.UsageError("usare --password-stdin e passare la password sullo standard input")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 10:
+        raise click.ClickException("la password deve avere almeno 10 caratteri")
+    return password
+
+
+@click.group(help="Cartella: cartella sociale, moduli e documenti.")
+def main() -> None:
+    pass
+
+
+def ensure_admin(db) -> str | None:
+    """Create the `admin` user on first start; return the password if it was generated."""
+    if user_store.exists(db, "admin"):
+        return None
+    password = os.environ.get("CARTELLA_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    user_store.create(db, "admin", password, "admin", None, "Amministratore di sistema")
+    return None if os.environ.get("CARTELLA_ADMIN_PASSWORD") else password
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Start Cartella with waitress (first start: database and admin user)."""
+    from waitress import serve as waitress_serve
+
+    app = _app()
+    db = _db(app)
+    generated = ensure_admin(db)
+    db.conn.close()
+    if generated:
+        click.echo("Utente 'admin' creato. Password (mostrata una sola volta): " + generated)
+    click.echo(f"Cartella in ascolto su http://{host}:{port}/  (istanza: {app.instance_path})")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@main.group()
+def office() -> None:
+    """Manage offices."""
+
+
+@office.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--pec", default="")
+@click.option("--address", default="")
+def office_add(code: str, name: str, pec: str, address: str) -> None:
+    """Create an office with CODE and NAME."""
+    db = _db(_app())
+    try:
+        office_id = office_store.create(db, code, name, pec=pec, address=address)
+    except store.DuplicateName as exc:
+        raise click.ClickException(f"esiste già un ufficio con codice {code.upper()}") from exc
+    store.audit.append(db, "create", username="cli", object_type="office", object_id=office_id)
+    click.echo(f"Ufficio {code.upper()} creato (id {office_id}).")
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(user_store.ROLES))
+@click.option("--office", "office_code", default=None, help="codice dell'ufficio")
+@click.option("--full-name", default="")
+@click.option("--title", default="", help="qualifica professionale")
+@click.option("--password-stdin", is_flag=True, help="leggi la password dallo standard input")
+def user_add(username, role, office_code, full_name, title, password_stdin) -> None:
+    """Create a user with a role in an office."""
+    db = _db(_app())
+    office_id = None
+    if office_code:
+        try:
+            office_id = office_store.by_code(db, office_code)["id"]
+        except store.NotFound as exc:
+            raise click.ClickException(f"ufficio {office_code} inesistente") from exc
+    elif role != "admin":
+        raise click.ClickException("--office è obbligatorio per i ruoli diversi da admin")
+    password = _read_password(password_stdin)
+    try:
+        user_id = user_store.create(db, username, password, role, office_id, full_name, title)
+    except store.DuplicateName as exc:
+        raise click.ClickException(f"il nome utente {username} è già in uso") from exc
+    store.audit.append(db, "create", username="cli", object_type="user", object_id=user_id)
+    click.echo(f"Utente {username} creato (id {user_id}).")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="leggi la password dallo standard input")
+def user_passwd(username: str, password_stdin: bool) -> None:
+    """Set a user's password."""
+    db = _db(_app())
+    try:
+        user_id = user_store.by_username(db, username)["id"]
+    except store.NotFound as exc:
+        raise click.ClickException(f"utente {username} inesistente") from exc
+    user_store.set_password(db, user_id, _read_password(password_stdin))
+    store.audit.append(db, "password", username="cli", object_type="user", object_id=user_id)
+    click.echo(f"Password di {username} cambiata.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path: str) -> None:
+    """Copy the database consistently to PATH, even while the server runs."""
+    app = _app()
+    verdict = store.backup(app.config["DATABASE"], path)
+    if verdict != "ok":
+        raise click.ClickException(f"copia non integra: {verdict}")
+    click.echo(f"Copia salvata in {path} (integrity_check: ok).")
+
+
+@main.command()
+@click.option("--password", default=None, help="password comune degli utenti dimostrativi")
+@click.option("--seed", default=2026, show_default=True, type=int)
+def demo(password: str | None, seed: int) -> None:
+    """Load demonstration data: two offices, a user per role, ~30 persons, cases."""
+    from .demo import load_demo
+
+    db = _db(_app())
+    ensure_admin(db)
+    try:
+        summary = load_demo(db, password=password, seed=seed)
+    except store.DuplicateName as exc:
+        raise click.ClickException("i dati dimostrativi sono già stati caricati") from exc
+    click.echo(f"Caricati {summary['persons']} persone e {summary['cases']} pratiche.")
+    click.echo("Utenti dimostrativi (nome utente / password):")
+    for username, role, office_code in summary["users"]:
+        click.echo(f"  {username:<14} {role:<14} {office_code}  {summary['password']}")

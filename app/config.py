@@ -1,0 +1,50 @@
+"""Configuration: defaults, then the instance folder, then the caller's mapping."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """The instance folder: CARTELLA_INSTANCE or ./instance, as an absolute path."""
+    return Path(os.environ.get("CARTELLA_INSTANCE", "instance")).resolve()
+
+
+def defaults(instance: Path) -> dict:
+    """Built-in settings; every directory can be moved by an environment variable."""
+    https = os.environ.get("CARTELLA_HTTPS", "").lower() in ("1", "true", "yes", "si", "sì")
+    return {
+        "DATABASE": str(instance / "cartella.db"),
+        "FORMS_DIR": os.environ.get("CARTELLA_FORMS", str(REPO / "forms")),
+        "DOC_TEMPLATES_DIR": os.environ.get("CARTELLA_DOC_TEMPLATES", str(REPO / "doc_templates")),
+        "SPREADSHEETS_DIR": os.environ.get("CARTELLA_SPREADSHEETS", str(REPO / "spreadsheets")),
+        "SESSION_COOKIE_NAME": "cartella_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=9),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": https,
+        "BABEL_DEFAULT_LOCALE": "it",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
+        "LANGUAGES": {"it": "Italiano", "en": "English"},
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_WINDOW_MINUTES": 15,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "PAGE_SIZE": 50,
+    }
+
+
+def secret_key(instance: Path) -> str:
+    """The instance's secret key, generated on first start into a file readable by the owner."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,41 @@
+"""The case-management cycle and the service areas, as DOMAIN.md describes them."""
+
+from collections import OrderedDict
+
+from flask_babel import lazy_gettext as _l
+
+PHASES = OrderedDict([
+    ("accesso", _l("Accesso / segnalazione")),
+    ("valutazione", _l("Valutazione multidimensionale")),
+    ("progettazione", _l("Progettazione")),
+    ("attuazione", _l("Attuazione")),
+    ("monitoraggio", _l("Monitoraggio")),
+    ("valutazione_finale", _l("Valutazione finale")),
+    ("chiusura", _l("Chiusura / riformulazione")),
+])
+
+AREAS = OrderedDict([
+    ("non_autosufficienza", _l("Non autosufficienza")),
+    ("disabilita", _l("Disabilità")),
+    ("minori_famiglia", _l("Minori e famiglia")),
+    ("salute_mentale", _l("Salute mentale")),
+    ("dipendenze", _l("Dipendenze")),
+    ("grave_emarginazione", _l("Grave emarginazione")),
+    ("immigrazione", _l("Immigrazione")),
+    ("adulti_fragilita", _l("Adulti in difficoltà")),
+    ("anziani", _l("Anziani")),
+])
+
+CLOSING_REASONS = OrderedDict([
+    ("obiettivi_raggiunti", _l("Obiettivi raggiunti")),
+    ("trasferimento", _l("Trasferimento ad altro servizio o territorio")),
+    ("rinuncia", _l("Rinuncia della persona")),
+    ("decesso", _l("Decesso")),
+    ("inserimento_struttura", _l("Inserimento in struttura residenziale")),
+    ("altro", _l("Altro motivo")),
+])
+
+
+def phase_index(phase: str) -> int:
+    """Position of a phase in the cycle (0 for the first)."""
+    return list(PHASES).index(phase) if phase in PHASES else 0

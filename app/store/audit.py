@@ -1,0 +1,111 @@
+"""The audit log: append-only record of every read, change and login.
+
+This module only inserts and selects; triggers in the schema refuse UPDATE and DELETE.
+"""
+
+import json
+
+from sqlite_utils import Database
+
+from .clock import now_iso
+
+
+def append(
+    db: Database,
+    action: str,
+    *,
+    user_id: int | None = None,
+    username: str = "",
+    ip: str = "",
+    object_type: str = "",
+    object_id: int | None = None,
+    person_id: int | None = None,
+    office_id: int | None = None,
+    detail: dict | str | None = None,
+) -> None:
+    """Append one event to the audit log."""
+    if isinstance(detail, dict):
+        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    db.execute(
+        "INSERT INTO audit_log (at, user_id, username, ip, action, object_type, object_id,"
+        " person_id, office_id, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [now_iso(), user_id, username, ip, action, object_type, object_id, person_id,
+         office_id, detail or ""],
+    )
+
+
+def failures_since(db: Database, username: str, since_iso: str) -> list[str]:
+    """Times of failed logins for this username since the given instant, oldest first."""
+    return [
+        row["at"]
+        for row in db.query(
+            "SELECT at FROM audit_log WHERE action = 'login_failed' AND username = ? "
+            "COLLATE NOCASE AND at >= ? ORDER BY at",
+            [username.strip(), since_iso],
+        )
+    ]
+
+
+def person_accesses(db: Database, person_id: int, limit: int = 200) -> list[dict]:
+    """Who read or changed a person's file and cases, newest first."""
+    return list(
+        db.query(
+            "SELECT a.at, a.username, u.full_name, a.action, a.object_type, a.object_id, a.ip "
+            "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+            "WHERE a.person_id = ? ORDER BY a.id DESC LIMIT ?",
+            [person_id, limit],
+        )
+    )
+
+
+def search(
+    db: Database,
+    *,
+    username: str = "",
+    action: str = "",
+    object_type: str = "",
+    person_id: int | None = None,
+    date_from: str = "",
+    date_to: str = "",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Filter the log, newest first; return one page of rows and the total count."""
+    where, args = ["1 = 1"], []
+    if username:
+        where.append("username = ? COLLATE NOCASE")
+        args.append(username)
+    if action:
+        where.append("action = ?")
+        args.append(action)
+    if object_type:
+        where.append("object_type = ?")
+        args.append(object_type)
+    if person_id:
+        where.append("person_id = ?")
+        args.append(person_id)
+    if date_from:
+        where.append("at >= ?")
+        args.append(date_from)
+    if date_to:
+        where.append("at < date(?, '+1 day')")
+        args.append(date_to)
+    clause = " AND ".join(where)
+    total = db.execute(f"SELECT COUNT(*) FROM audit_log WHERE {clause}", args).fetchone()[0]
+    rows = list(
+        db.query(
+            f"SELECT * FROM audit_log WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
+    )
+    return rows, total
+
+
+def actions(db: Database) -> list[str]:
+    """The distinct actions recorded so far (for the filter menu)."""
+    return [r["action"] for r in db.query("SELECT DISTINCT action FROM audit_log ORDER BY 1")]
+
+
+def count(db: Database) -> int:
+    """Number of events in the log."""
+    return db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]

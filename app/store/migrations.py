@@ -1,0 +1,166 @@
+"""Schema migrations: registered once, applied in order, recorded in the database."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register a migration under its function name; names are never reused."""
+    if any(name == fn.__name__ for name, _ in MIGRATIONS):
+        raise ValueError(f"migration {fn.__name__} registered twice")
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def applied(db: Database) -> set[str]:
+    """Names of the migrations already applied to this database."""
+    if "_migrations" not in db.table_names():
+        return set()
+    return {row["name"] for row in db.query("SELECT name FROM _migrations")}
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return their names."""
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = applied(db)
+    newly = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, datetime.now(UTC).isoformat(timespec="seconds")],
+            )
+        newly.append(name)
+    return newly
+
+
+@migration
+def m001_offices_users(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE offices (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            pec TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            full_name TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('admin','coordinator','social_worker','staff')),
+            office_id INTEGER REFERENCES offices(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT NOT NULL,
+            CHECK (role = 'admin' OR office_id IS NOT NULL)
+        )""")
+
+
+@migration
+def m002_persons_cases(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE persons (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            codice_fiscale TEXT,
+            cognome TEXT NOT NULL,
+            nome TEXT NOT NULL,
+            sesso TEXT NOT NULL DEFAULT '' CHECK (sesso IN ('', 'M', 'F')),
+            data_nascita TEXT,
+            luogo_nascita TEXT NOT NULL DEFAULT '',
+            cittadinanza TEXT NOT NULL DEFAULT '',
+            comune_residenza TEXT NOT NULL DEFAULT '',
+            indirizzo TEXT NOT NULL DEFAULT '',
+            domicilio TEXT NOT NULL DEFAULT '',
+            telefono TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute(
+        "CREATE UNIQUE INDEX persons_office_cf ON persons(office_id, codice_fiscale) "
+        "WHERE codice_fiscale IS NOT NULL"
+    )
+    db.execute("CREATE INDEX persons_office_name ON persons(office_id, cognome, nome)")
+    db["persons"].enable_fts(
+        ["cognome", "nome", "codice_fiscale"],
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db.execute("""
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES persons(id),
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            area TEXT NOT NULL,
+            fase TEXT NOT NULL DEFAULT 'accesso',
+            stato TEXT NOT NULL DEFAULT 'aperta' CHECK (stato IN ('aperta', 'chiusa')),
+            manager_id INTEGER REFERENCES users(id),
+            data_apertura TEXT NOT NULL,
+            data_chiusura TEXT,
+            motivo_chiusura TEXT NOT NULL DEFAULT '',
+            prossima_verifica TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("CREATE INDEX cases_office ON cases(office_id, stato, area, fase)")
+    db.execute("CREATE INDEX cases_person ON cases(person_id)")
+    db.execute("CREATE INDEX cases_manager ON cases(manager_id)")
+    db.execute("""
+        CREATE TABLE case_team (
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            PRIMARY KEY (case_id, user_id)
+        )""")
+    db.execute("CREATE INDEX case_team_user ON case_team(user_id)")
+
+
+@migration
+def m003_audit_log(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER,
+            username TEXT NOT NULL DEFAULT '',
+            ip TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL DEFAULT '',
+            object_id INTEGER,
+            person_id INTEGER,
+            office_id INTEGER,
+            detail TEXT NOT NULL DEFAULT ''
+        )""")
+    db.execute("CREATE INDEX audit_person ON audit_log(person_id, at)")
+    db.execute("CREATE INDEX audit_login ON audit_log(action, username, at)")
+    db.execute("CREATE INDEX audit_at ON audit_log(at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log
+            BEGIN
+                SELECT RAISE(ABORT, 'il registro degli accessi è in sola aggiunta');
+            END""")

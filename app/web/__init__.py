@@ -1,0 +1,76 @@
+"""The web tier: blueprints by feature, login enforcement, headers, errors, i18n."""
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import admin, auth, cases, persons
+from .errors import render_error
+from .filters import register_filters
+from .guard import load_user
+
+csrf = CSRFProtect()
+babel = Babel()
+
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.set_language"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def select_locale() -> str:
+    """Language of the session if chosen, else Italian."""
+    return session.get("lang") or "it"
+
+
+def init_app(app: Flask) -> None:
+    """Wire login, CSRF, i18n, blueprints, headers and error pages onto the app."""
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = _l("Accedi per continuare.")
+    login.login_message_category = "info"
+    login.session_protection = "basic"
+    login.user_loader(load_user)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    register_filters(app)
+    for module in (auth, persons, cases, admin):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, error.description)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("errore non gestito")
+        return render_error(500)

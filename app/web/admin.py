@@ -1,0 +1,134 @@
+"""Administration: offices, users and the audit log (admin role only)."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import store
+from ..store import audit as audit_store
+from ..store import offices as office_store
+from ..store import users as user_store
+from .db import get_db
+from .filters import ROLE_LABELS
+from .forms import NewUserForm, OfficeForm, PasswordForm, UserForm
+from .guard import audit, requires
+
+bp = Blueprint("admin", __name__, url_prefix="/amministrazione")
+
+
+@bp.before_request
+@requires("admin.manage")
+def only_admins():
+    return None
+
+
+@bp.route("/")
+def index():
+    db = get_db()
+    return render_template("admin/index.html", offices=office_store.all_offices(db),
+                           users=user_store.all_users(db), n_events=audit_store.count(db))
+
+
+@bp.route("/uffici/nuovo", methods=["GET", "POST"])
+@bp.route("/uffici/<int:office_id>", methods=["GET", "POST"])
+def office(office_id: int | None = None):
+    db = get_db()
+    current = office_store.get(db, office_id) if office_id else None
+    form = OfficeForm(data=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        details = {k: form[k].data for k in office_store.EDITABLE}
+        try:
+            if current:
+                office_store.update(db, office_id, **details)
+            else:
+                office_id = office_store.create(db, form.code.data, **details)
+        except store.DuplicateName:
+            form.code.errors = [_("Esiste già un ufficio con questo codice.")]
+        else:
+            audit("update" if current else "create", "office", office_id)
+            flash(_("Ufficio salvato."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/office.html", form=form, office=current)
+
+
+def _office_choices(form: UserForm) -> None:
+    form.office_id.choices = [(0, _("— nessuno (solo amministratori) —"))] + [
+        (o["id"], f'{o["name"]} ({o["code"]})') for o in office_store.all_offices(get_db())]
+    form.role.choices = [(role, label) for role, label in _role_labels()]
+
+
+def _role_labels():
+    return [(role, str(ROLE_LABELS[role])) for role in user_store.ROLES]
+
+
+def _office_ok(form: UserForm) -> bool:
+    if form.role.data != "admin" and not form.office_id.data:
+        form.office_id.errors = [_("Ogni utente che non è amministratore appartiene a un ufficio.")]
+        return False
+    return True
+
+
+@bp.route("/utenti/nuovo", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    _office_choices(form)
+    if form.validate_on_submit() and _office_ok(form):
+        try:
+            user_id = user_store.create(
+                get_db(), form.username.data, form.password.data, form.role.data,
+                form.office_id.data or None, form.full_name.data, form.title.data)
+        except store.DuplicateName:
+            form.username.errors = [_("Nome utente già in uso.")]
+        else:
+            audit("create", "user", user_id, detail={"ruolo": form.role.data})
+            flash(_("Utente creato."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/user.html", form=form, user=None, password_form=None)
+
+
+@bp.route("/utenti/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    db = get_db()
+    current = user_store.get(db, user_id)
+    form = UserForm(data=current if request.method == "GET" else None, prefix="u")
+    _office_choices(form)
+    form.username.data = current["username"]
+    if form.validate_on_submit() and _office_ok(form):
+        user_store.update(db, user_id, full_name=form.full_name.data, title=form.title.data,
+                          role=form.role.data, office_id=form.office_id.data or None,
+                          active=int(form.active.data))
+        audit("update", "user", user_id, detail={"ruolo": form.role.data,
+                                                  "attivo": form.active.data})
+        flash(_("Utente aggiornato."), "success")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/user.html", form=form, user=current,
+                           password_form=PasswordForm(prefix="p"))
+
+
+@bp.route("/utenti/<int:user_id>/password", methods=["POST"])
+def user_password(user_id: int):
+    current = user_store.get(get_db(), user_id)
+    password_form = PasswordForm(prefix="p")
+    if password_form.validate_on_submit():
+        user_store.set_password(get_db(), user_id, password_form.password.data)
+        audit("password", "user", user_id)
+        flash(_("Password cambiata: le sessioni aperte dell'utente sono state chiuse."), "success")
+        return redirect(url_for("admin.user", user_id=user_id))
+    form = UserForm(data=current, prefix="u")
+    _office_choices(form)
+    return render_template("admin/user.html", form=form, user=current,
+                           password_form=password_form), 422
+
+
+@bp.route("/registro")
+@requires("audit.read")
+def audit_log():
+    args = request.args
+    page = max(1, args.get("pagina", 1, type=int))
+    size = current_app.config["PAGE_SIZE"] * 2
+    filters = {k: args.get(k, "").strip() for k in
+               ("username", "action", "object_type", "date_from", "date_to")}
+    rows, total = audit_store.search(get_db(), person_id=args.get("persona", type=int),
+                                     limit=size, offset=(page - 1) * size, **filters)
+    audit("read", "audit_log", detail={k: v for k, v in filters.items() if v})
+    return render_template("admin/audit.html", rows=rows, total=total, page=page, size=size,
+                           actions=audit_store.actions(get_db()), filters=filters)

@@ -1,0 +1,76 @@
+"""Login, logout and the choice of language."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..accounts import attempt_login
+from .db import get_db
+from .forms import EmptyForm, LoginForm
+from .guard import User, audit, client_ip
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return url_for("cases.home")
+
+
+@bp.route("/accesso", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("cases.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = attempt_login(
+            get_db(), form.username.data, form.password.data, client_ip(),
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+        )
+        if result.blocked_minutes:
+            flash(_("Troppi tentativi di accesso falliti per questo utente. Per sicurezza "
+                    "l'accesso è sospeso: riprova tra %(n)s minuti o rivolgiti "
+                    "all'amministratore.", n=result.blocked_minutes), "danger")
+        elif result.user is None:
+            flash(_("Nome utente o password non corretti."), "danger")
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
+            login_user(User(result.user))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/esci", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        audit("logout")
+        logout_user()
+        session.clear()
+        flash(_("Sei uscito da Cartella."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lingua/<code>", methods=["POST"])
+def set_language(code: str):
+    if EmptyForm().validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,117 @@
+"""Persons (anagrafica): search, register, edit, view, and who accessed the file."""
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import access, store
+from ..people import check_cf
+from ..store import audit as audit_store
+from ..store import persons as person_store
+from .db import get_db
+from .forms import PersonForm
+from .guard import audit, current_user, load_person, person_scope, requires
+
+bp = Blueprint("persons", __name__, url_prefix="/persone")
+
+
+@bp.route("/")
+@requires("person.read")
+def index():
+    text = request.args.get("q", "").strip()
+    page = max(1, request.args.get("pagina", 1, type=int))
+    size = current_app.config["PAGE_SIZE"]
+    rows, total = person_store.search(get_db(), person_scope(), text, size, (page - 1) * size)
+    if text:
+        audit("search", "person", detail={"q": text, "risultati": total})
+    template = "persons/_results.html" if request.headers.get("HX-Request") else "persons/index.html"
+    return render_template(template, persons=rows, total=total, q=text, page=page, size=size)
+
+
+def _cf_errors(form: PersonForm) -> list[str]:
+    """Validate the codice fiscale field in place; return the warnings to show."""
+    if not form.codice_fiscale.data:
+        return []
+    result = check_cf(form.codice_fiscale.data, form.data_nascita.data, form.sesso.data)
+    form.codice_fiscale.data = result.code
+    if not result.valid:
+        form.codice_fiscale.errors = [*form.codice_fiscale.errors, result.error]
+    return result.warnings
+
+
+def _person_values(form: PersonForm) -> dict:
+    values = {name: form[name].data for name in person_store.FIELDS}
+    values["data_nascita"] = form.data_nascita.data.isoformat() if form.data_nascita.data else None
+    return values
+
+
+def _save(form: PersonForm, person_id: int | None):
+    """Validate and store; return the saved id, or None with the errors set on the form."""
+    valid = form.validate_on_submit()
+    warnings = _cf_errors(form) if request.method == "POST" else []
+    if not valid or form.codice_fiscale.errors:
+        return None
+    db = get_db()
+    try:
+        if person_id is None:
+            person_id = person_store.create(db, current_user.office_id, _person_values(form),
+                                            current_user.id)
+            audit("create", "person", person_id, person_id=person_id)
+        else:
+            changed = person_store.update(db, person_id, _person_values(form), current_user.id)
+            audit("update", "person", person_id, person_id=person_id,
+                  detail={"campi": sorted(changed)})
+    except store.DuplicateCodiceFiscale as dup:
+        form.duplicate_id = dup.existing_id
+        form.codice_fiscale.errors = [
+            *form.codice_fiscale.errors,
+            _("Esiste già una persona con questo codice fiscale in questo ufficio.")]
+        return None
+    for warning in warnings:
+        flash(warning, "warning")
+    if not form.codice_fiscale.data:
+        flash(_("Persona registrata senza codice fiscale: completare appena possibile."),
+              "warning")
+    return person_id
+
+
+@bp.route("/nuova", methods=["GET", "POST"])
+@requires("person.create")
+def create():
+    form = PersonForm()
+    person_id = _save(form, None)
+    if person_id:
+        flash(_("Persona registrata."), "success")
+        return redirect(url_for("persons.view", person_id=person_id))
+    return render_template("persons/edit.html", form=form, person=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:person_id>/modifica", methods=["GET", "POST"])
+@requires("person.edit")
+def edit(person_id: int):
+    person = load_person(person_id, audit_action=None)
+    form = PersonForm(data=person if request.method == "GET" else None)
+    if request.method == "GET" and person["data_nascita"]:
+        form.data_nascita.data = date.fromisoformat(person["data_nascita"])
+    if _save(form, person_id):
+        flash(_("Dati anagrafici aggiornati."), "success")
+        return redirect(url_for("persons.view", person_id=person_id))
+    return render_template("persons/edit.html", form=form, person=person), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:person_id>")
+@requires("person.read")
+def view(person_id: int):
+    person = load_person(person_id)
+    birth = person["data_nascita"]
+    cf = check_cf(person["codice_fiscale"], date.fromisoformat(birth) if birth else None,
+                  person["sesso"]) if person["codice_fiscale"] else None
+    scope = access.case_scope(current_user)
+    cases = person_store.cases_of(get_db(), scope, person_id) if scope else []
+    accesses = audit_store.person_accesses(get_db(), person_id) \
+        if current_user.can("person.audit") else None
+    return render_template("persons/view.html", person=person, cf=cf, cases=cases,
+                           accesses=accesses)
