@@ -1,5 +1,6 @@
 """Logging in: password check, throttling of repeated failures, audit of every attempt."""
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +27,7 @@ def attempt_login(db: Database, username: str, password: str, ip: str, *,
     if len(recent) >= max_failures:
         # Blocked until the oldest of the last `max_failures` failures leaves the window.
         unblock = datetime.fromisoformat(recent[-max_failures]) + window
-        minutes = max(1, int((unblock - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((unblock - now).total_seconds() / 60))
         audit.append(db, "login_blocked", username=username, ip=ip)
         return LoginResult(blocked_minutes=minutes)
     user = users.authenticate(db, username, password)

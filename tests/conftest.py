@@ -7,6 +7,9 @@ from app.store import cases, offices, persons, users
 
 PASSWORD = "password-di-prova-1"
 
+# Hashing cost is not under test: a cheap method keeps the suite fast.
+users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
 
 @pytest.fixture
 def app(tmp_path):

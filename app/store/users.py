@@ -10,6 +10,8 @@ from .clock import now_iso
 
 ROLES = ("admin", "coordinator", "social_worker", "staff")
 EDITABLE = ("full_name", "title", "role", "office_id", "active")
+# werkzeug's default (scrypt); tests may lower the cost, production never does.
+PASSWORD_METHOD = "scrypt"
 
 _USER_SELECT = """
     SELECT u.id, u.username, u.full_name, u.title, u.role, u.office_id, u.active,
@@ -37,7 +39,7 @@ def create(
         "role": role,
         "office_id": None if role == "admin" and office_id is None else office_id,
         "active": 1,
-        "password_hash": generate_password_hash(password),
+        "password_hash": generate_password_hash(password, method=PASSWORD_METHOD),
         "created_at": now,
         "password_changed_at": now,
     }
@@ -53,7 +55,7 @@ def set_password(db: Database, user_id: int, password: str) -> None:
     with db.atomic():
         db["users"].update(
             user_id,
-            {"password_hash": generate_password_hash(password), "password_changed_at": now_iso()},
+            {"password_hash": generate_password_hash(password, method=PASSWORD_METHOD), "password_changed_at": now_iso()},
         )
 
 

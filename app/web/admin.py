@@ -9,7 +9,7 @@ from ..store import offices as office_store
 from ..store import users as user_store
 from .db import get_db
 from .filters import ROLE_LABELS
-from .forms import NewUserForm, OfficeForm, PasswordForm, UserForm
+from .forms import NewUserForm, OfficeForm, PasswordForm, UserForm, options
 from .guard import audit, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/amministrazione")
@@ -51,9 +51,9 @@ def office(office_id: int | None = None):
 
 
 def _office_choices(form: UserForm) -> None:
-    form.office_id.choices = [(0, _("— nessuno (solo amministratori) —"))] + [
-        (o["id"], f'{o["name"]} ({o["code"]})') for o in office_store.all_offices(get_db())]
-    form.role.choices = [(role, label) for role, label in _role_labels()]
+    form.office_id.choices = options([(0, _("— nessuno (solo amministratori) —"))] + [
+        (o["id"], f'{o["name"]} ({o["code"]})') for o in office_store.all_offices(get_db())])
+    form.role.choices = options(_role_labels())
 
 
 def _role_labels():

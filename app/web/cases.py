@@ -10,7 +10,7 @@ from ..cycle import PHASES, phase_index
 from ..store import cases as case_store
 from ..store import users as user_store
 from .db import get_db
-from .forms import CaseForm, CloseCaseForm, ReopenCaseForm
+from .forms import CaseForm, options, CloseCaseForm, ReopenCaseForm
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
 
 bp = Blueprint("cases", __name__)
@@ -50,11 +50,10 @@ def index():
 
 def _fill_choices(form: CaseForm) -> None:
     staff = user_store.office_staff(get_db(), current_user.office_id, MANAGER_ROLES)
-    form.manager_id.choices = [(u["id"], f'{u["full_name"]} ({u["username"]})') for u in staff]
-    form.team.choices = [
+    form.manager_id.choices = options([(u["id"], f'{u["full_name"]} ({u["username"]})') for u in staff])
+    form.team.choices = options(
         (u["id"], f'{u["full_name"]} ({u["username"]})')
-        for u in user_store.office_staff(get_db(), current_user.office_id)
-    ]
+        for u in user_store.office_staff(get_db(), current_user.office_id))
 
 
 def _case_values(form: CaseForm) -> dict:
@@ -62,7 +61,7 @@ def _case_values(form: CaseForm) -> dict:
         "area": form.area.data,
         "fase": form.fase.data,
         "manager_id": form.manager_id.data,
-        "note": form.note.data,
+        "note": form.note.data or "",
         "data_apertura": form.data_apertura.data.isoformat() if form.data_apertura.data else None,
         "prossima_verifica": form.prossima_verifica.data.isoformat()
         if form.prossima_verifica.data else None,

@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,6 +22,11 @@ from ..store.users import ROLES
 
 REQUIRED = _l("Campo obbligatorio.")
 BAD_DATE = _l("Data non valida: usare il formato gg/mm/aaaa.")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _required():
@@ -54,8 +60,8 @@ class PersonForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false"})
     cognome = StringField(_l("Cognome"), validators=[_required(), Length(max=120)])
     nome = StringField(_l("Nome"), validators=[_required(), Length(max=120)])
-    sesso = RadioField(_l("Sesso"), choices=[("F", _l("Femmina")), ("M", _l("Maschio")),
-                                             ("", _l("Non indicato"))], default="")
+    sesso = RadioField(_l("Sesso"), choices=options([("F", _l("Femmina")), ("M", _l("Maschio")),
+                                                     ("", _l("Non indicato"))]), default="")
     data_nascita = _date(_l("Data di nascita"), Optional())
     luogo_nascita = StringField(_l("Luogo di nascita"), validators=[Length(max=120)])
     cittadinanza = StringField(_l("Cittadinanza"), validators=[Length(max=80)])
@@ -70,9 +76,9 @@ class PersonForm(FlaskForm):
 
 
 class CaseForm(FlaskForm):
-    area = SelectField(_l("Area di intervento"), choices=list(AREAS.items()),
+    area = SelectField(_l("Area di intervento"), choices=options(list(AREAS.items())),
                        validators=[_required()])
-    fase = SelectField(_l("Fase del ciclo"), choices=list(PHASES.items())[:-1], default="accesso")
+    fase = SelectField(_l("Fase del ciclo"), choices=options(list(PHASES.items())[:-1]), default="accesso")
     manager_id = SelectField(_l("Case manager"), coerce=int, validators=[_required()])
     team = MultiCheckboxField(_l("Équipe"), coerce=int)
     data_apertura = _date(_l("Data di apertura"), Optional())
@@ -81,13 +87,13 @@ class CaseForm(FlaskForm):
 
 
 class CloseCaseForm(FlaskForm):
-    motivo_chiusura = SelectField(_l("Motivo della chiusura"), choices=list(CLOSING_REASONS.items()),
+    motivo_chiusura = SelectField(_l("Motivo della chiusura"), choices=options(list(CLOSING_REASONS.items())),
                                   validators=[_required()])
     data_chiusura = _date(_l("Data di chiusura"), _required())
 
 
 class ReopenCaseForm(FlaskForm):
-    fase = SelectField(_l("Riapri dalla fase"), choices=list(PHASES.items())[:-1],
+    fase = SelectField(_l("Riapri dalla fase"), choices=options(list(PHASES.items())[:-1]),
                        default="valutazione")
 
 
@@ -109,7 +115,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Nome e cognome"), validators=[_required(), Length(max=200)])
     title = StringField(_l("Qualifica professionale"), validators=[Length(max=200)],
                         description=_l("Es. Assistente sociale, Educatore professionale."))
-    role = SelectField(_l("Ruolo"), choices=list(ROLES))
+    role = SelectField(_l("Ruolo"), choices=options((r, r) for r in ROLES))
     office_id = SelectField(_l("Ufficio"), coerce=int)
     active = BooleanField(_l("Attivo"), default=True)
 
