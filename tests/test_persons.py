@@ -117,3 +117,12 @@ def test_edit_keeps_input_on_error(client, auth, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Campo obbligatorio" in html and 'value="Via Nuova 3"' in html
+
+
+def test_email_is_validated(client, auth, world):
+    auth.login("amm_a")
+    page = _register(client, cognome="Neri", nome="Ada", email="non-una-email")
+    assert page.status_code == 422
+    assert "Indirizzo email non valido" in page.get_data(as_text=True)
+    page = _register(client, cognome="Neri", nome="Ada", email="ada.neri@example.it")
+    assert page.status_code == 200 and "ada.neri@example.it" in page.get_data(as_text=True)
