@@ -1,0 +1,124 @@
+"""One safe expression language: Jinja2 expressions compiled in a sandbox.
+
+Used for `show_if`, `required_if`, computed values (`expr`) and cross-field `rules`.
+Each expression is compiled once per definition version; the names it uses are
+checked against the form's fields when the definition is loaded.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def _flatten(values):
+    for value in values:
+        if isinstance(value, list | tuple):
+            yield from _flatten(value)
+        else:
+            yield value
+
+
+def _number(value):
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, int | float | Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def somma(*values):
+    """Sum of the numbers given (lists are flattened), ignoring blanks: somma(a, b, c)."""
+    numbers = [n for n in (_number(v) for v in _flatten(values)) if n is not None]
+    if any(isinstance(n, Decimal) for n in numbers):
+        return sum((Decimal(str(n)) for n in numbers), Decimal(0))
+    return sum(numbers)
+
+
+def somma_campo(rows, field: str, where: str | None = None, equals=None):
+    """Sum of `field` over repeat rows, optionally only where row[where] == equals."""
+    return somma([row.get(field) for row in rows or []
+                  if where is None or row.get(where) == equals])
+
+
+def conta(values, equals=True):
+    """How many of the values equal `equals` (default: how many are true)."""
+    return sum(1 for v in _flatten([values]) if v == equals)
+
+
+def compilati(*values):
+    """How many of the values are filled in."""
+    return sum(1 for v in _flatten(values) if v not in (None, "", []))
+
+
+def eta(born, on=None):
+    """Age in whole years at `on` (today by default)."""
+    if not born:
+        return None
+    on = on or date.today()
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def giorni(start, end):
+    """Days from `start` to `end`."""
+    if not start or not end:
+        return None
+    return (end - start).days
+
+
+def almeno_uno(*values):
+    """True when at least one value is true."""
+    return any(bool(v) for v in _flatten(values))
+
+
+HELPERS = {
+    "somma": somma, "somma_campo": somma_campo, "conta": conta, "compilati": compilati,
+    "eta": eta, "giorni": giorni, "almeno_uno": almeno_uno,
+}
+CONTEXT_NAMES = {"persona", "pratica", "oggi", "parametri", "riga"}
+
+
+class ExpressionError(Exception):
+    """An expression that does not parse."""
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=False)
+    env.globals.update(HELPERS)
+    return env
+
+
+ENV = _environment()
+
+
+def names_used(source: str) -> set[str]:
+    """The top-level names an expression reads (fields, context objects, helpers)."""
+    try:
+        return meta.find_undeclared_variables(ENV.parse("{{ (" + source + ") }}"))
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"espressione non valida «{source}»: {exc.message}") from exc
+
+
+class Expression:
+    """A compiled expression with the names it reads."""
+
+    __slots__ = ("source", "names", "_compiled")
+
+    def __init__(self, source: str):
+        self.source = source
+        self.names = names_used(source)
+        self._compiled = ENV.compile_expression(source, undefined_to_none=True)
+
+    def evaluate(self, context: dict):
+        """The value of the expression; None when it cannot be computed (e.g. blanks)."""
+        try:
+            return self._compiled(**context)
+        except (TypeError, ArithmeticError, ValueError, AttributeError, KeyError):
+            return None
+
+    def unknown_names(self, known: set[str]) -> set[str]:
+        return self.names - known - set(HELPERS) - CONTEXT_NAMES
