@@ -20,6 +20,11 @@ PERMISSIONS = {
     "case.open": {COORDINATOR, SOCIAL_WORKER, STAFF},
     "case.edit": {COORDINATOR, SOCIAL_WORKER, STAFF},
     "case.close": {COORDINATOR, SOCIAL_WORKER},
+    "entry.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "entry.write": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "entry.delete": {COORDINATOR, SOCIAL_WORKER},
+    "entry.restore": {COORDINATOR},
+    "entry.sensitive": {COORDINATOR, SOCIAL_WORKER},
 }
 
 
@@ -42,3 +47,11 @@ def case_scope(user) -> Scope | None:
     if user.role == SOCIAL_WORKER:
         return Scope(office_id=user.office_id, member_id=user.id)
     return Scope(office_id=user.office_id)
+
+
+def sees_sensitive(user) -> bool:
+    """Sensitive sections ("oscuramento"): case manager, team and coordinators, never staff.
+
+    A social worker reaches a case only as its manager or team member (see case_scope).
+    """
+    return allowed(user, "entry.sensitive")

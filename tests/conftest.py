@@ -1,11 +1,14 @@
 """Fixtures: an app over a temporary instance folder, clients, CLI runner, users per role."""
 
+from pathlib import Path
+
 import pytest
 
 from app import create_app, store
 from app.store import cases, offices, persons, users
 
 PASSWORD = "password-di-prova-1"
+FIXTURE_FORMS = Path(__file__).parent / "fixtures" / "forms"
 
 # Hashing cost is not under test: a cheap method keeps the suite fast.
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
@@ -13,7 +16,8 @@ users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"INSTANCE_PATH": tmp_path / "instance", "TESTING": True})
+    app = create_app({"INSTANCE_PATH": tmp_path / "instance", "TESTING": True,
+                      "FORMS_DIR": str(FIXTURE_FORMS)})
     yield app
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import fieldtypes
 from .expressions import Expression
@@ -81,7 +82,7 @@ class Form:
         return json.dumps(self.definition.model_dump(mode="json"), sort_keys=True,
                           ensure_ascii=False)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.json().encode()).hexdigest()
 
@@ -185,6 +186,11 @@ class Form:
             if name in result:
                 result |= self.dependents(name) - {field_id}
         return result
+
+    @cached_property
+    def live_fields(self) -> frozenset:
+        """Fields whose change alters another part of the form (they trigger live updates)."""
+        return frozenset(fid for fid in self.fields if self.dependents(fid))
 
     def sensitive_fields(self) -> set[str]:
         return {f.id for s in self.sections if s.sensitive for f in s.fields}

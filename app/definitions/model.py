@@ -79,6 +79,8 @@ class FieldDef(Strict):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
+        if value.startswith("cartella_"):
+            raise ValueError("gli id che iniziano con 'cartella_' sono riservati")
         if not IDENT.match(value):
             raise ValueError("l'id deve essere in minuscolo, iniziare con una lettera e "
                              "contenere solo lettere, cifre e '_' (es. 'data_nascita')")

@@ -164,3 +164,70 @@ def m003_audit_log(db: Database) -> None:
             BEGIN
                 SELECT RAISE(ABORT, 'il registro degli accessi è in sola aggiunta');
             END""")
+
+
+@migration
+def m004_entries(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE form_versions (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            definition TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            loaded_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, version)
+        )""")
+    db.execute("""
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            person_id INTEGER NOT NULL REFERENCES persons(id),
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            form_id TEXT NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'bozza' CHECK (status IN ('bozza', 'completa')),
+            data TEXT NOT NULL DEFAULT '{}',
+            rev INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id),
+            deleted_at TEXT,
+            deleted_by INTEGER REFERENCES users(id),
+            import_id INTEGER,
+            FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
+        )""")
+    db.execute("CREATE INDEX entries_case ON entries(case_id, form_id, status)")
+    db.execute("CREATE INDEX entries_form ON entries(form_id, office_id)")
+    db.execute("""
+        CREATE TABLE entry_revisions (
+            id INTEGER PRIMARY KEY,
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            rev INTEGER NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            data TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'web',
+            import_id INTEGER,
+            user_id INTEGER REFERENCES users(id),
+            at TEXT NOT NULL,
+            UNIQUE (entry_id, rev)
+        )""")
+    db.execute("""
+        CREATE TABLE entry_autosaves (
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            base_rev INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (entry_id, user_id)
+        )""")
+    db.execute("""
+        CREATE TABLE pending_submissions (
+            token TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            form TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")

@@ -55,7 +55,8 @@ def set_password(db: Database, user_id: int, password: str) -> None:
     with db.atomic():
         db["users"].update(
             user_id,
-            {"password_hash": generate_password_hash(password, method=PASSWORD_METHOD), "password_changed_at": now_iso()},
+            {"password_hash": generate_password_hash(password, method=PASSWORD_METHOD),
+             "password_changed_at": now_iso()},
         )
 
 

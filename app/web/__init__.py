@@ -1,13 +1,15 @@
 """The web tier: blueprints by feature, login enforcement, headers, errors, i18n."""
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import admin, auth, cases, persons
+from ..store import entries as entry_store
+from . import admin, auth, cases, entries, persons
+from .db import get_db
 from .errors import render_error
 from .filters import register_filters
 from .guard import load_user
@@ -29,6 +31,22 @@ def select_locale() -> str:
     return session.get("lang") or "it"
 
 
+def require_login():
+    """Every page needs login; a sheet posted after the session expired is kept for later."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    if request.headers.get("HX-Request"):
+        return "", 401
+    target = request.full_path.rstrip("?")
+    if request.method == "POST" and request.endpoint == "entries.edit":
+        pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        token = entry_store.stash_submission(get_db(), request.path, pairs)
+        flash(_l("La sessione è scaduta. Accedi di nuovo: quanto hai scritto è stato "
+                 "conservato."), "warning")
+        target = f"{request.path}?recupera={token}"
+    return redirect(url_for("auth.login", next=target))
+
+
 def init_app(app: Flask) -> None:
     """Wire login, CSRF, i18n, blueprints, headers and error pages onto the app."""
     login = LoginManager(app)
@@ -37,17 +55,13 @@ def init_app(app: Flask) -> None:
     login.login_message_category = "info"
     login.session_protection = "basic"
     login.user_loader(load_user)
+    # Registered before CSRF so that a form posted after the session expired is kept.
+    app.before_request(require_login)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     register_filters(app)
-    for module in (auth, persons, cases, admin):
+    for module in (auth, persons, cases, entries, admin):
         app.register_blueprint(module.bp)
-
-    @app.before_request
-    def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
-            return None
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.after_request
     def security_headers(response):

@@ -5,12 +5,13 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import store
+from .. import sheets, store
 from ..cycle import PHASES, phase_index
 from ..store import cases as case_store
+from ..store import entries as entry_store
 from ..store import users as user_store
-from .db import get_db
-from .forms import CaseForm, options, CloseCaseForm, ReopenCaseForm
+from .db import get_catalog, get_db
+from .forms import CaseForm, CloseCaseForm, ReopenCaseForm, options
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
 
 bp = Blueprint("cases", __name__)
@@ -103,9 +104,11 @@ def view(case_id: int):
 
 
 def _render_view(case: dict, close_form: CloseCaseForm, status: int = 200):
+    entries = entry_store.of_case(get_db(), case["id"])
     return render_template(
         "cases/view.html", case=case, phases=PHASES, current=phase_index(case["fase"]),
         close_form=close_form, reopen_form=ReopenCaseForm(), today=date.today().isoformat(),
+        cycle=sheets.cycle_overview(get_catalog(), case, entries),
     ), status
 
 

@@ -3,6 +3,7 @@
 from flask import Flask, current_app, g
 
 from .. import store
+from ..catalog import Catalog, load_catalog
 from ..store import migrations
 
 
@@ -19,11 +20,20 @@ def close_db(_exc=None) -> None:
         db.conn.close()
 
 
+def get_catalog() -> Catalog:
+    """The forms in use (loaded and checked at start-up)."""
+    return current_app.extensions["cartella.catalog"]
+
+
 def init_app(app: Flask) -> None:
-    """Apply pending migrations once, and close each request's connection."""
+    """Apply pending migrations, load and check the forms, close each request's connection.
+
+    An invalid definition raises DefinitionError here: the app refuses to start.
+    """
     db = store.connect(app.config["DATABASE"])
     try:
         migrations.migrate(db)
+        app.extensions["cartella.catalog"] = load_catalog(app.config["FORMS_DIR"], db)
     finally:
         db.conn.close()
     app.teardown_appcontext(close_db)

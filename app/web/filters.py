@@ -83,6 +83,24 @@ def format_datetime(value) -> str:
     return babel_format(moment, "dd/MM/yyyy HH:mm")
 
 
+def show_value(field, value) -> str:
+    """A stored (or computed) value of a definition field, as a person reads it."""
+    from ..definitions import fieldtypes
+
+    return fieldtypes.get(field.type).display(value, field, _lang())
+
+
+def _lang() -> str:
+    from flask import session
+
+    return session.get("lang", "it")
+
+
+def translated(text) -> str:
+    """A definition text ({it, en}) in the user's language."""
+    return text.get(_lang()) if text is not None else ""
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         data=format_date,
@@ -94,4 +112,5 @@ def register_filters(app: Flask) -> None:
         azione=lambda code: str(ACTION_LABELS.get(code, code or "")),
         oggetto=lambda code: str(OBJECT_LABELS.get(code, code or "")),
     )
-    app.jinja_env.globals.update(PHASES=PHASES, AREAS=AREAS, ROLE_LABELS=ROLE_LABELS)
+    app.jinja_env.globals.update(PHASES=PHASES, AREAS=AREAS, ROLE_LABELS=ROLE_LABELS,
+                                 show_value=show_value, t=translated)

@@ -1,0 +1,183 @@
+"""Entries (filled sheets): every save is a revision; concurrent saves never overwrite."""
+
+import json
+import secrets
+
+from sqlite_utils import Database
+
+from . import NotFound, StoreError
+from .clock import now_iso
+from .scope import Scope, case_where
+
+
+class Conflict(StoreError):
+    """Someone saved the entry since the revision the user started from."""
+
+    def __init__(self, current: dict):
+        super().__init__(current["rev"])
+        self.current = current
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _row(row: dict) -> dict:
+    row = dict(row)
+    row["data"] = json.loads(row["data"])
+    return row
+
+
+def create(db: Database, case: dict, form_id: str, version: int, data: dict, user_id: int | None,
+           status: str = "bozza", note: str = "", source: str = "web",
+           import_id: int | None = None) -> int:
+    """A new entry of a form in a case, with its first revision."""
+    now = now_iso()
+    with db.atomic():
+        entry_id = db["entries"].insert({
+            "case_id": case["id"], "person_id": case["person_id"], "office_id": case["office_id"],
+            "form_id": form_id, "form_version": version, "status": status, "data": _dumps(data),
+            "rev": 1, "created_at": now, "created_by": user_id, "updated_at": now,
+            "updated_by": user_id, "import_id": import_id,
+        }).last_pk
+        _revision(db, entry_id, 1, version, status, data, note, source, import_id, user_id, now)
+    return entry_id
+
+
+def _revision(db, entry_id, rev, version, status, data, note, source, import_id, user_id, at):
+    db["entry_revisions"].insert({
+        "entry_id": entry_id, "rev": rev, "form_version": version, "status": status,
+        "data": _dumps(data), "note": note, "source": source, "import_id": import_id,
+        "user_id": user_id, "at": at})
+
+
+def save(db: Database, entry_id: int, base_rev: int, data: dict, status: str,
+         user_id: int | None, note: str = "", source: str = "web",
+         import_id: int | None = None) -> int:
+    """Store a new revision if nobody saved since `base_rev`; else raise Conflict."""
+    now = now_iso()
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE entries SET data = ?, status = ?, rev = rev + 1, updated_at = ?, "
+            "updated_by = ? WHERE id = ? AND rev = ? AND deleted_at IS NULL",
+            [_dumps(data), status, now, user_id, entry_id, base_rev])
+        if cursor.rowcount != 1:
+            current = list(db.query("SELECT * FROM entries WHERE id = ?", [entry_id]))
+            if not current:
+                raise NotFound(entry_id)
+            raise Conflict(_row(current[0]))
+        version = db.execute("SELECT form_version FROM entries WHERE id = ?",
+                             [entry_id]).fetchone()[0]
+        _revision(db, entry_id, base_rev + 1, version, status, data, note, source, import_id,
+                  user_id, now)
+        db.execute("DELETE FROM entry_autosaves WHERE entry_id = ? AND user_id = ?",
+                   [entry_id, user_id or 0])
+    return base_rev + 1
+
+
+_SELECT = ("SELECT e.*, c.manager_id, u.full_name AS updated_by_name FROM entries e "
+           "JOIN cases c ON c.id = e.case_id LEFT JOIN users u ON u.id = e.updated_by")
+
+
+def get(db: Database, scope: Scope, entry_id: int, deleted: bool = False) -> dict:
+    """One entry whose case is in the scope; NotFound otherwise."""
+    clause, args = case_where(scope, "c")
+    rows = list(db.query(
+        _SELECT + f" WHERE e.id = ? AND {clause} AND e.deleted_at IS "
+        + ("NOT NULL" if deleted else "NULL"), [entry_id, *args]))
+    if not rows:
+        raise NotFound(entry_id)
+    return _row(rows[0])
+
+
+def of_case(db: Database, case_id: int, deleted: bool = False) -> list[dict]:
+    """The entries of a case (live or in the trash), newest first."""
+    return [_row(r) for r in db.query(
+        _SELECT + " WHERE e.case_id = ? AND e.deleted_at IS "
+        + ("NOT NULL" if deleted else "NULL") + " ORDER BY e.updated_at DESC", [case_id])]
+
+
+def latest(db: Database, case_id: int, form_id: str, complete_only: bool = True) -> dict | None:
+    """The most recent (complete, by default) live entry of a form in a case."""
+    status = "AND e.status = 'completa' " if complete_only else ""
+    rows = list(db.query(
+        _SELECT + f" WHERE e.case_id = ? AND e.form_id = ? AND e.deleted_at IS NULL {status}"
+        "ORDER BY e.updated_at DESC, e.id DESC LIMIT 1", [case_id, form_id]))
+    return _row(rows[0]) if rows else None
+
+
+def revisions(db: Database, entry_id: int) -> list[dict]:
+    """Every saved state of an entry, newest first, with who saved it."""
+    return [_row(r) for r in db.query(
+        "SELECT r.*, u.full_name AS user_name, u.username FROM entry_revisions r "
+        "LEFT JOIN users u ON u.id = r.user_id WHERE r.entry_id = ? ORDER BY r.rev DESC",
+        [entry_id])]
+
+
+def revision(db: Database, entry_id: int, rev: int) -> dict:
+    rows = list(db.query("SELECT * FROM entry_revisions WHERE entry_id = ? AND rev = ?",
+                         [entry_id, rev]))
+    if not rows:
+        raise NotFound(rev)
+    return _row(rows[0])
+
+
+def soft_delete(db: Database, entry_id: int, user_id: int | None) -> None:
+    """Move an entry to the trash (cestino)."""
+    with db.atomic():
+        db.execute("UPDATE entries SET deleted_at = ?, deleted_by = ? WHERE id = ?",
+                   [now_iso(), user_id, entry_id])
+
+
+def restore(db: Database, entry_id: int) -> None:
+    """Take an entry out of the trash."""
+    with db.atomic():
+        db.execute("UPDATE entries SET deleted_at = NULL, deleted_by = NULL WHERE id = ?",
+                   [entry_id])
+
+
+def put_autosave(db: Database, entry_id: int, user_id: int, base_rev: int, data: dict) -> str:
+    """Keep the latest unsaved typing of a user on an entry (one slot per user)."""
+    at = now_iso()
+    with db.atomic():
+        db["entry_autosaves"].upsert({"entry_id": entry_id, "user_id": user_id,
+                                      "base_rev": base_rev, "data": _dumps(data), "at": at},
+                                     pk=("entry_id", "user_id"))
+    return at
+
+
+def get_autosave(db: Database, entry_id: int, user_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM entry_autosaves WHERE entry_id = ? AND user_id = ?",
+                         [entry_id, user_id]))
+    return _row(rows[0]) if rows else None
+
+
+def drop_autosave(db: Database, entry_id: int, user_id: int) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM entry_autosaves WHERE entry_id = ? AND user_id = ?",
+                   [entry_id, user_id])
+
+
+def stash_submission(db: Database, path: str, form_pairs: list) -> str:
+    """Keep a form posted after the session expired; return the token to find it again."""
+    token = secrets.token_urlsafe(24)
+    with db.atomic():
+        db.execute("DELETE FROM pending_submissions WHERE created_at < datetime('now', '-2 days')")
+        db["pending_submissions"].insert({"token": token, "path": path,
+                                          "form": json.dumps(form_pairs, ensure_ascii=False),
+                                          "created_at": now_iso()})
+    return token
+
+
+def pop_submission(db: Database, token: str) -> dict | None:
+    """Take back (and forget) a stashed submission."""
+    with db.atomic():
+        rows = list(db.query("SELECT * FROM pending_submissions WHERE token = ?", [token]))
+        db.execute("DELETE FROM pending_submissions WHERE token = ?", [token])
+    if not rows:
+        return None
+    return {"path": rows[0]["path"], "form": json.loads(rows[0]["form"])}
+
+
+def count(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
