@@ -6,13 +6,20 @@ import sys
 
 import click
 
+import json
+
 from . import create_app, store
+from .definitions import DefinitionError
 from .store import offices as office_store
 from .store import users as user_store
 
 
 def _app():
-    return create_app()
+    try:
+        return create_app()
+    except DefinitionError as exc:
+        raise click.ClickException(
+            "definizioni dei moduli non valide, Cartella non parte:\n" + str(exc)) from exc
 
 
 def _db(app):
@@ -156,3 +163,25 @@ def demo(password: str | None, seed: int) -> None:
     click.echo("Utenti dimostrativi (nome utente / password):")
     for username, role, office_code in summary["users"]:
         click.echo(f"  {username:<14} {role:<14} {office_code}  {summary['password']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="risultato in JSON")
+@click.option("--forms", "forms_dir", default=None, help="cartella dei moduli da verificare")
+def check(as_json: bool, forms_dir: str | None) -> None:
+    """Validate every form definition; exit non-zero on an error."""
+    from .checks import check_all
+    from .config import defaults, instance_path
+
+    settings = defaults(instance_path())
+    problems, summary = check_all(forms_dir or settings["FORMS_DIR"], settings["DATABASE"])
+    if as_json:
+        click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems],
+                               **summary}, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if not problems:
+            click.echo(f"OK: {summary['forms']} moduli, {summary['fields']} campi verificati.")
+    if problems:
+        raise SystemExit(1)
