@@ -84,6 +84,18 @@ def version_problems(db: Database, library: Library) -> list[Problem]:
     return problems
 
 
+def person_form_problems(library: Library) -> list[Problem]:
+    """forms/persona.yaml adds fields to the registry: it cannot redefine the base ones."""
+    from .store.persons import FIELDS
+
+    form = library.forms.get("persona")
+    if form is None:
+        return []
+    return [Problem(form.source, form.lines.get(fid, 1), f"il campo '{fid}' è già nella "
+                    "scheda anagrafica di base: usare un altro id", form.id, fid)
+            for fid in form.fields if fid in FIELDS]
+
+
 def sync(db: Database, library: Library) -> None:
     """Record every new version; update a same-version definition changed compatibly."""
     for form in library.forms.values():
@@ -96,7 +108,7 @@ def sync(db: Database, library: Library) -> None:
 def load_catalog(forms_dir: str | Path, db: Database) -> Catalog:
     """Load forms/, check them against stored versions, record them; DefinitionError if bad."""
     library = load_library(forms_dir)
-    problems = version_problems(db, library)
+    problems = version_problems(db, library) + person_form_problems(library)
     if problems:
         raise DefinitionError(problems)
     sync(db, library)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from . import store
-from .catalog import version_problems
+from .catalog import person_form_problems, version_problems
 from .definitions import DefinitionError, Problem, load_library
 from .store import migrations
 
@@ -14,7 +14,7 @@ def check_all(forms_dir: str, database: str) -> tuple[list[Problem], dict]:
         library = load_library(forms_dir)
     except DefinitionError as exc:
         return exc.problems, {"forms": 0, "fields": 0}
-    problems: list[Problem] = []
+    problems: list[Problem] = person_form_problems(library)
     if Path(database).exists():
         db = store.connect(database)
         try:

@@ -126,3 +126,39 @@ def test_email_is_validated(client, auth, world):
     assert "Indirizzo email non valido" in page.get_data(as_text=True)
     page = _register(client, cognome="Neri", nome="Ada", email="ada.neri@example.it")
     assert page.status_code == 200 and "ada.neri@example.it" in page.get_data(as_text=True)
+
+
+def test_additional_fields_from_the_persona_form(client, auth, world, db):
+    auth.login("amm_a")
+    page = client.get("/persone/nuova")
+    html = page.get_data(as_text=True)
+    assert "Stato civile" in html and 'name="permesso_scadenza"' not in html
+    response = client.post("/persone/nuova", data={
+        "csrf_token": csrf_from(page), "cognome": "Haddad", "nome": "Amina", "sesso": "F",
+        "stato_civile": "vedovo", "straniero": "si", "permesso_scadenza": "31/12/2027"},
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Vedovo/a" in html and "31/12/2027" in html
+    stored = list(db.query("SELECT extra FROM persons WHERE cognome = 'Haddad'"))[0]["extra"]
+    assert '"permesso_scadenza": "2027-12-31"' in stored
+
+
+def test_additional_fields_update_live(client, auth, world):
+    auth.login("amm_a")
+    page = client.get("/persone/nuova")
+    response = client.post("/persone/modulo/aggiorna", data={
+        "csrf_token": csrf_from(page), "straniero": "si"},
+        headers={"HX-Request": "true", "HX-Trigger-Name": "straniero"})
+    assert 'name="permesso_scadenza"' in response.get_data(as_text=True)
+
+
+def test_bad_additional_value_keeps_everything(client, auth, world):
+    auth.login("amm_a")
+    page = client.get("/persone/nuova")
+    response = client.post("/persone/nuova", data={
+        "csrf_token": csrf_from(page), "cognome": "Haddad", "nome": "Amina",
+        "straniero": "si", "permesso_scadenza": "32/13/2027", "telefono": "02 123"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Data non valida" in html and 'value="32/13/2027"' in html and 'value="02 123"' in html

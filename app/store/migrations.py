@@ -231,3 +231,8 @@ def m004_entries(db: Database) -> None:
             form TEXT NOT NULL,
             created_at TEXT NOT NULL
         )""")
+
+
+@migration
+def m005_person_extra(db: Database) -> None:
+    db.execute("ALTER TABLE persons ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'")

@@ -1,5 +1,6 @@
 """Persons (anagrafica): one row per person known to an office."""
 
+import json
 import re
 import sqlite3
 
@@ -17,6 +18,8 @@ FIELDS = (
 
 def _clean(data: dict) -> dict:
     row = {k: data.get(k) for k in FIELDS if k in data}
+    extra = json.dumps(data["extra"], ensure_ascii=False, sort_keys=True) \
+        if "extra" in data else None
     for key, value in row.items():
         if isinstance(value, str):
             row[key] = value.strip()
@@ -24,8 +27,11 @@ def _clean(data: dict) -> dict:
         row["codice_fiscale"] = row["codice_fiscale"] or None
     if "data_nascita" in row:
         row["data_nascita"] = row["data_nascita"] or None
-    return {k: ("" if v is None and k not in ("codice_fiscale", "data_nascita") else v)
-            for k, v in row.items()}
+    row = {k: ("" if v is None and k not in ("codice_fiscale", "data_nascita") else v)
+           for k, v in row.items()}
+    if extra is not None:
+        row["extra"] = extra
+    return row
 
 
 def find_by_codice_fiscale(db: Database, office_id: int, codice_fiscale: str) -> int | None:
@@ -65,6 +71,11 @@ def update(db: Database, person_id: int, data: dict, user_id: int | None) -> dic
             if existing and existing != person_id:
                 raise DuplicateCodiceFiscale(existing)
         changed = {k: (before[k], v) for k, v in row.items() if before[k] != v}
+        if "extra" in changed:
+            old, new = json.loads(before["extra"]), json.loads(row["extra"])
+            del changed["extra"]
+            changed.update({f"extra.{k}": (old.get(k), new.get(k))
+                            for k in set(old) | set(new) if old.get(k) != new.get(k)})
         if changed:
             db["persons"].update(
                 person_id, {**row, "updated_at": now_iso(), "updated_by": user_id}
@@ -78,7 +89,9 @@ def get(db: Database, scope: Scope, person_id: int) -> dict:
     rows = list(db.query(f"SELECT * FROM persons WHERE id = ? AND {clause}", [person_id, *args]))
     if not rows:
         raise NotFound(person_id)
-    return rows[0]
+    person = rows[0]
+    person["extra"] = json.loads(person["extra"] or "{}")
+    return person
 
 
 def fts_query(text: str) -> str:

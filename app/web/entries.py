@@ -30,6 +30,7 @@ class Sheet:
         self.hidden_sections = set() if access.sees_sensitive(current_user) else {
             s.id for s in self.form.sections if s.sensitive}
         self.stored = self.form.decode(self.entry["data"])
+        self.live_url = url_for("entries.refresh", entry_id=entry_id)
         if audit_action:
             audit(audit_action, "entry", entry_id, person_id=self.case["person_id"],
                   detail={"modulo": self.form.id})

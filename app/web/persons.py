@@ -9,7 +9,9 @@ from .. import access, store
 from ..people import check_cf
 from ..store import audit as audit_store
 from ..store import persons as person_store
-from .db import get_db
+from ..sheets import check_submission
+from ..webforms import form_class, form_data, values_from
+from .db import get_catalog, get_db
 from .forms import PersonForm
 from .guard import audit, current_user, load_person, person_scope, requires
 
@@ -40,26 +42,61 @@ def _cf_errors(form: PersonForm) -> list[str]:
     return result.warnings
 
 
-def _person_values(form: PersonForm) -> dict:
+def _person_values(form: PersonForm, extras: "Extras | None") -> dict:
     values = {name: form[name].data for name in person_store.FIELDS}
     values["data_nascita"] = form.data_nascita.data.isoformat() if form.data_nascita.data else None
+    if extras is not None:
+        values["extra"] = extras.data()
     return values
 
 
-def _save(form: PersonForm, person_id: int | None):
+class Extras:
+    """The additional registry fields declared in forms/persona.yaml, as a sheet view."""
+
+    FORM_ID = "persona"
+
+    def __init__(self, person: dict | None):
+        self.form = get_catalog().forms[self.FORM_ID]
+        self.hidden_sections: set[str] = set()
+        self.live_url = url_for("persons.refresh_extras")
+        stored = self.form.decode((person or {}).get("extra") or {})
+        cls = form_class(self.form)
+        self.wtform = cls() if request.method == "POST" else cls(
+            formdata=None, data=form_data(self.form, stored))
+        self.state = self.form.evaluate(values_from(self.form, self.wtform), {})
+
+    @classmethod
+    def for_person(cls, person: dict | None) -> "Extras | None":
+        return cls(person) if cls.FORM_ID in get_catalog().forms else None
+
+    def validate(self) -> bool:
+        types_ok = self.wtform.validate()
+        result = check_submission(self.form, values_from(self.form, self.wtform), {}, {},
+                                  complete=False, hidden_sections=set())
+        self.state = result.state
+        return types_ok and result.ok
+
+    def data(self) -> dict:
+        return self.form.encode(self.state.values)
+
+
+def _save(form: PersonForm, extras: Extras | None, person_id: int | None):
     """Validate and store; return the saved id, or None with the errors set on the form."""
     valid = form.validate_on_submit()
+    if request.method == "POST" and extras is not None:
+        valid = extras.validate() and valid
     warnings = _cf_errors(form) if request.method == "POST" else []
     if not valid or form.codice_fiscale.errors:
         return None
     db = get_db()
     try:
         if person_id is None:
-            person_id = person_store.create(db, current_user.office_id, _person_values(form),
-                                            current_user.id)
+            person_id = person_store.create(db, current_user.office_id,
+                                            _person_values(form, extras), current_user.id)
             audit("create", "person", person_id, person_id=person_id)
         else:
-            changed = person_store.update(db, person_id, _person_values(form), current_user.id)
+            changed = person_store.update(db, person_id, _person_values(form, extras),
+                                          current_user.id)
             audit("update", "person", person_id, person_id=person_id,
                   detail={"campi": sorted(changed)})
     except store.DuplicateCodiceFiscale as dup:
@@ -80,12 +117,13 @@ def _save(form: PersonForm, person_id: int | None):
 @requires("person.create")
 def create():
     form = PersonForm()
-    person_id = _save(form, None)
+    extras = Extras.for_person(None)
+    person_id = _save(form, extras, None)
     if person_id:
         flash(_("Persona registrata."), "success")
         return redirect(url_for("persons.view", person_id=person_id))
-    return render_template("persons/edit.html", form=form, person=None), \
-        422 if form.errors else 200
+    return render_template("persons/edit.html", form=form, person=None, extras=extras), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/<int:person_id>/modifica", methods=["GET", "POST"])
@@ -95,11 +133,12 @@ def edit(person_id: int):
     form = PersonForm(data=person if request.method == "GET" else None)
     if request.method == "GET" and person["data_nascita"]:
         form.data_nascita.data = date.fromisoformat(person["data_nascita"])
-    if _save(form, person_id):
+    extras = Extras.for_person(person)
+    if _save(form, extras, person_id):
         flash(_("Dati anagrafici aggiornati."), "success")
         return redirect(url_for("persons.view", person_id=person_id))
-    return render_template("persons/edit.html", form=form, person=person), \
-        422 if form.errors else 200
+    return render_template("persons/edit.html", form=form, person=person, extras=extras), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/<int:person_id>")
@@ -113,5 +152,18 @@ def view(person_id: int):
     cases = person_store.cases_of(get_db(), scope, person_id) if scope else []
     accesses = audit_store.person_accesses(get_db(), person_id) \
         if current_user.can("person.audit") else None
+    extras = get_catalog().forms.get(Extras.FORM_ID)
+    extras_state = extras.evaluate(extras.decode(person["extra"]), {}) if extras else None
     return render_template("persons/view.html", person=person, cf=cf, cases=cases,
-                           accesses=accesses)
+                           accesses=accesses, extras=extras, extras_state=extras_state)
+
+
+@bp.route("/modulo/aggiorna", methods=["POST"])
+@requires("person.edit")
+def refresh_extras():
+    """htmx: re-render the additional fields that depend on the one just changed."""
+    extras = Extras(None)
+    trigger = (request.headers.get("HX-Trigger-Name") or "").split("-", 1)[0]
+    blocks = extras.form.dependents(trigger) if trigger in extras.form.fields else set()
+    return render_template("entries/_blocks.html", sheet=extras, wtform=extras.wtform,
+                           state=extras.state, blocks=blocks)
