@@ -8,6 +8,7 @@ from codicefiscale import codicefiscale
 from sqlite_utils import Database
 
 from .cycle import AREAS, CLOSING_REASONS, PHASES
+from .store import atomic as store_atomic
 from .store import audit, cases, offices, persons, users
 
 OFFICES = [
@@ -75,7 +76,7 @@ def load_demo(db: Database, password: str | None = None, seed: int = 2026,
     password = password or secrets.token_urlsafe(9)
     created_users, n_cases = [], 0
     phases = list(PHASES)
-    with db.atomic():
+    with store_atomic(db):
         for o_index, (code, name, address, pec) in enumerate(OFFICES):
             office_id = offices.create(db, code, name, address=address, pec=pec)
             staff_ids = {}

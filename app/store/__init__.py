@@ -5,6 +5,8 @@ the CLI call the functions of the submodules with a `Database` from `connect()`.
 """
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -38,6 +40,30 @@ def connect(path: str | Path) -> Database:
     db.execute("PRAGMA busy_timeout = 15000")
     db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+@contextmanager
+def atomic(db: Database) -> Iterator[Database]:
+    """A write transaction: all or nothing, and never a stale read upgraded to a write.
+
+    Wraps sqlite-utils' `db.atomic()`. The outermost level starts with BEGIN IMMEDIATE: in
+    WAL mode a deferred transaction that read and then writes fails at once with "database
+    is locked" if another connection committed meanwhile; IMMEDIATE takes the write lock
+    first and waits (busy_timeout) instead. Nested levels are savepoints.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        with db.atomic():
+            yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def backup(source_path: str | Path, target_path: str | Path) -> str:

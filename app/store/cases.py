@@ -2,7 +2,7 @@
 
 from sqlite_utils import Database
 
-from . import NotFound
+from . import NotFound, atomic
 from .clock import now_iso
 from .scope import Scope, case_where
 
@@ -25,7 +25,7 @@ def open_case(db: Database, person: dict, data: dict, team: list[int], user_id: 
         created_at=now, created_by=user_id, updated_at=now, updated_by=user_id,
     )
     row.setdefault("fase", "accesso")
-    with db.atomic():
+    with atomic(db):
         case_id = db["cases"].insert(row).last_pk
         _set_team(db, case_id, team, row.get("manager_id"))
     return case_id
@@ -41,7 +41,7 @@ def update(db: Database, case_id: int, data: dict, team: list[int] | None,
            user_id: int | None) -> dict:
     """Change a case's area, phase, manager, review date or team; return what changed."""
     values = {k: v for k, v in data.items() if k in EDITABLE}
-    with db.atomic():
+    with atomic(db):
         before = db["cases"].get(case_id)
         changed = {k: (before[k], v) for k, v in values.items() if before[k] != v}
         if changed:
@@ -58,7 +58,7 @@ def update(db: Database, case_id: int, data: dict, team: list[int] | None,
 
 def close(db: Database, case_id: int, reason: str, closed_on: str, user_id: int | None) -> None:
     """Close a case with its reason and date."""
-    with db.atomic():
+    with atomic(db):
         db["cases"].update(case_id, {
             "stato": "chiusa", "motivo_chiusura": reason.strip(), "data_chiusura": closed_on,
             "fase": "chiusura", "updated_at": now_iso(), "updated_by": user_id,
@@ -67,7 +67,7 @@ def close(db: Database, case_id: int, reason: str, closed_on: str, user_id: int 
 
 def reopen(db: Database, case_id: int, phase: str, user_id: int | None) -> None:
     """Reopen a closed case at the given phase (a riformulazione starts again)."""
-    with db.atomic():
+    with atomic(db):
         db["cases"].update(case_id, {
             "stato": "aperta", "data_chiusura": None, "motivo_chiusura": "", "fase": phase,
             "updated_at": now_iso(), "updated_by": user_id,

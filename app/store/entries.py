@@ -5,7 +5,7 @@ import secrets
 
 from sqlite_utils import Database
 
-from . import NotFound, StoreError
+from . import NotFound, StoreError, atomic
 from .clock import now_iso
 from .scope import Scope, case_where
 
@@ -33,7 +33,7 @@ def create(db: Database, case: dict, form_id: str, version: int, data: dict, use
            import_id: int | None = None) -> int:
     """A new entry of a form in a case, with its first revision."""
     now = now_iso()
-    with db.atomic():
+    with atomic(db):
         entry_id = db["entries"].insert({
             "case_id": case["id"], "person_id": case["person_id"], "office_id": case["office_id"],
             "form_id": form_id, "form_version": version, "status": status, "data": _dumps(data),
@@ -56,7 +56,7 @@ def save(db: Database, entry_id: int, base_rev: int, data: dict, status: str,
          import_id: int | None = None) -> int:
     """Store a new revision if nobody saved since `base_rev`; else raise Conflict."""
     now = now_iso()
-    with db.atomic():
+    with atomic(db):
         cursor = db.execute(
             "UPDATE entries SET data = ?, status = ?, rev = rev + 1, updated_at = ?, "
             "updated_by = ? WHERE id = ? AND rev = ? AND deleted_at IS NULL",
@@ -124,14 +124,14 @@ def revision(db: Database, entry_id: int, rev: int) -> dict:
 
 def soft_delete(db: Database, entry_id: int, user_id: int | None) -> None:
     """Move an entry to the trash (cestino)."""
-    with db.atomic():
+    with atomic(db):
         db.execute("UPDATE entries SET deleted_at = ?, deleted_by = ? WHERE id = ?",
                    [now_iso(), user_id, entry_id])
 
 
 def restore(db: Database, entry_id: int) -> None:
     """Take an entry out of the trash."""
-    with db.atomic():
+    with atomic(db):
         db.execute("UPDATE entries SET deleted_at = NULL, deleted_by = NULL WHERE id = ?",
                    [entry_id])
 
@@ -139,7 +139,7 @@ def restore(db: Database, entry_id: int) -> None:
 def put_autosave(db: Database, entry_id: int, user_id: int, base_rev: int, data: dict) -> str:
     """Keep the latest unsaved typing of a user on an entry (one slot per user)."""
     at = now_iso()
-    with db.atomic():
+    with atomic(db):
         db["entry_autosaves"].upsert({"entry_id": entry_id, "user_id": user_id,
                                       "base_rev": base_rev, "data": _dumps(data), "at": at},
                                      pk=("entry_id", "user_id"))
@@ -153,7 +153,7 @@ def get_autosave(db: Database, entry_id: int, user_id: int) -> dict | None:
 
 
 def drop_autosave(db: Database, entry_id: int, user_id: int) -> None:
-    with db.atomic():
+    with atomic(db):
         db.execute("DELETE FROM entry_autosaves WHERE entry_id = ? AND user_id = ?",
                    [entry_id, user_id])
 
@@ -161,7 +161,7 @@ def drop_autosave(db: Database, entry_id: int, user_id: int) -> None:
 def stash_submission(db: Database, path: str, form_pairs: list) -> str:
     """Keep a form posted after the session expired; return the token to find it again."""
     token = secrets.token_urlsafe(24)
-    with db.atomic():
+    with atomic(db):
         db.execute("DELETE FROM pending_submissions WHERE created_at < datetime('now', '-2 days')")
         db["pending_submissions"].insert({"token": token, "path": path,
                                           "form": json.dumps(form_pairs, ensure_ascii=False),
@@ -171,7 +171,7 @@ def stash_submission(db: Database, path: str, form_pairs: list) -> str:
 
 def pop_submission(db: Database, token: str) -> dict | None:
     """Take back (and forget) a stashed submission."""
-    with db.atomic():
+    with atomic(db):
         rows = list(db.query("SELECT * FROM pending_submissions WHERE token = ?", [token]))
         db.execute("DELETE FROM pending_submissions WHERE token = ?", [token])
     if not rows:

@@ -2,6 +2,8 @@
 
 from sqlite_utils import Database
 
+from . import atomic
+
 from .clock import now_iso
 
 
@@ -12,7 +14,7 @@ def record(db: Database, form_id: str, version: int, definition: str, sha256: st
                          [form_id, version]))
     if rows:
         return "same" if rows[0]["sha256"] == sha256 else "changed"
-    with db.atomic():
+    with atomic(db):
         db["form_versions"].insert({"form_id": form_id, "version": version,
                                     "definition": definition, "sha256": sha256,
                                     "source": source, "loaded_at": now_iso()})
@@ -21,7 +23,7 @@ def record(db: Database, form_id: str, version: int, definition: str, sha256: st
 
 def replace(db: Database, form_id: str, version: int, definition: str, sha256: str) -> None:
     """Overwrite a stored version whose change is compatible with the entries using it."""
-    with db.atomic():
+    with atomic(db):
         db.execute("UPDATE form_versions SET definition = ?, sha256 = ?, loaded_at = ? "
                    "WHERE form_id = ? AND version = ?",
                    [definition, sha256, now_iso(), form_id, version])

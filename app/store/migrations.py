@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from . import atomic
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
 
 
@@ -35,7 +37,7 @@ def migrate(db: Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
+        with atomic(db):
             fn(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",

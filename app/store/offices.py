@@ -4,7 +4,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from . import DuplicateName, NotFound
+from . import DuplicateName, NotFound, atomic
 from .clock import now_iso
 
 EDITABLE = ("name", "address", "phone", "email", "pec")
@@ -15,7 +15,7 @@ def create(db: Database, code: str, name: str, **details: str) -> int:
     row = {"code": code.strip().upper(), "name": name.strip(), "created_at": now_iso()}
     row.update({k: v.strip() for k, v in details.items() if k in EDITABLE and v})
     try:
-        with db.atomic():
+        with atomic(db):
             return db["offices"].insert(row).last_pk
     except sqlite3.IntegrityError as exc:
         raise DuplicateName(row["code"]) from exc
@@ -24,7 +24,7 @@ def create(db: Database, code: str, name: str, **details: str) -> int:
 def update(db: Database, office_id: int, **details: str) -> None:
     """Change an office's name and letterhead data."""
     changes = {k: (v or "").strip() for k, v in details.items() if k in EDITABLE}
-    with db.atomic():
+    with atomic(db):
         db["offices"].update(office_id, changes)
 
 

@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from . import DuplicateCodiceFiscale, NotFound
+from . import DuplicateCodiceFiscale, NotFound, atomic
 from .clock import now_iso
 from .scope import Scope, case_where, person_where
 
@@ -49,7 +49,7 @@ def create(db: Database, office_id: int, data: dict, user_id: int | None) -> int
     now = now_iso()
     row.update(office_id=office_id, created_at=now, created_by=user_id,
                updated_at=now, updated_by=user_id)
-    with db.atomic():
+    with atomic(db):
         if row.get("codice_fiscale"):
             existing = find_by_codice_fiscale(db, office_id, row["codice_fiscale"])
             if existing:
@@ -64,7 +64,7 @@ def create(db: Database, office_id: int, data: dict, user_id: int | None) -> int
 def update(db: Database, person_id: int, data: dict, user_id: int | None) -> dict:
     """Change a person's registry data; return the fields that changed (old, new)."""
     row = _clean(data)
-    with db.atomic():
+    with atomic(db):
         before = db["persons"].get(person_id)
         if row.get("codice_fiscale"):
             existing = find_by_codice_fiscale(db, before["office_id"], row["codice_fiscale"])

@@ -5,7 +5,7 @@ import sqlite3
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import DuplicateName, NotFound
+from . import DuplicateName, NotFound, atomic
 from .clock import now_iso
 
 ROLES = ("admin", "coordinator", "social_worker", "staff")
@@ -44,7 +44,7 @@ def create(
         "password_changed_at": now,
     }
     try:
-        with db.atomic():
+        with atomic(db):
             return db["users"].insert(row).last_pk
     except sqlite3.IntegrityError as exc:
         raise DuplicateName(username) from exc
@@ -52,7 +52,7 @@ def create(
 
 def set_password(db: Database, user_id: int, password: str) -> None:
     """Replace a user's password hash."""
-    with db.atomic():
+    with atomic(db):
         db["users"].update(
             user_id,
             {"password_hash": generate_password_hash(password, method=PASSWORD_METHOD),
@@ -63,7 +63,7 @@ def set_password(db: Database, user_id: int, password: str) -> None:
 def update(db: Database, user_id: int, **changes) -> None:
     """Change a user's profile, role, office or active flag."""
     values = {k: v for k, v in changes.items() if k in EDITABLE}
-    with db.atomic():
+    with atomic(db):
         db["users"].update(user_id, values)
 
 
