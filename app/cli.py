@@ -153,13 +153,16 @@ def demo(password: str | None, seed: int) -> None:
     """Load demonstration data: two offices, a user per role, ~30 persons, cases."""
     from .demo import load_demo
 
-    db = _db(_app())
+    app = _app()
+    db = _db(app)
     ensure_admin(db)
     try:
-        summary = load_demo(db, password=password, seed=seed)
+        summary = load_demo(db, password=password, seed=seed,
+                            catalog=app.extensions["cartella.catalog"])
     except store.DuplicateName as exc:
         raise click.ClickException("i dati dimostrativi sono già stati caricati") from exc
-    click.echo(f"Caricati {summary['persons']} persone e {summary['cases']} pratiche.")
+    click.echo(f"Caricati {summary['persons']} persone, {summary['cases']} pratiche e "
+               f"{summary['entries']} schede.")
     click.echo("Utenti dimostrativi (nome utente / password):")
     for username, role, office_code in summary["users"]:
         click.echo(f"  {username:<14} {role:<14} {office_code}  {summary['password']}")

@@ -8,8 +8,10 @@ from codicefiscale import codicefiscale
 from sqlite_utils import Database
 
 from .cycle import AREAS, CLOSING_REASONS, PHASES
+from .demo_sheets import fill_case
 from .store import atomic as store_atomic
 from .store import audit, cases, offices, persons, users
+from .store.scope import Scope
 
 OFFICES = [
     ("MONZA", "Comune di Monza — Servizi sociali", "Piazza Trento e Trieste 1, 20900 Monza",
@@ -70,11 +72,11 @@ def _area_for(person: dict, rng: random.Random) -> str:
 
 
 def load_demo(db: Database, password: str | None = None, seed: int = 2026,
-              n_persons: int = 30) -> dict:
+              n_persons: int = 30, catalog=None) -> dict:
     """Load offices, one user per role in each, persons with valid codici fiscali and cases."""
     rng = random.Random(seed)
     password = password or secrets.token_urlsafe(9)
-    created_users, n_cases = [], 0
+    created_users, n_cases, n_entries = [], 0, 0
     phases = list(PHASES)
     with store_atomic(db):
         for o_index, (code, name, address, pec) in enumerate(OFFICES):
@@ -100,10 +102,15 @@ def load_demo(db: Database, password: str | None = None, seed: int = 2026,
                      "data_apertura": opened.isoformat(),
                      "prossima_verifica": review.isoformat()},
                     [workers[(p_index + 1) % 2]] if p_index % 3 == 0 else [], staff_ids["amm"])
+                if catalog is not None:
+                    n_entries += fill_case(
+                        db, catalog, cases.get(db, Scope(office_id), case_id),
+                        persons.get(db, Scope(office_id), person_id), manager, rng)
                 if phase == "chiusura":
                     cases.close(db, case_id, rng.choice(list(CLOSING_REASONS)),
                                 (opened + timedelta(days=200)).isoformat(), manager)
                 n_cases += 1
         audit.append(db, "create", username="demo", object_type="demo",
                      detail={"persone": n_persons, "pratiche": n_cases})
-    return {"persons": n_persons, "cases": n_cases, "users": created_users, "password": password}
+    return {"persons": n_persons, "cases": n_cases, "entries": n_entries, "users": created_users,
+            "password": password}

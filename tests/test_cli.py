@@ -115,6 +115,8 @@ def test_demo_loads_a_living_app(runner, app, db):
         assert check_cf(row["codice_fiscale"]).valid
     roles = {r["role"] for r in db.query("SELECT role FROM users")}
     assert roles == {"admin", "coordinator", "social_worker", "staff"}
+    sheet_forms = {r["form_id"] for r in db.query("SELECT DISTINCT form_id FROM entries")}
+    assert {"prova", "seguito"} <= sheet_forms
     again = runner.invoke(cli.main, ["demo"])
     assert again.exit_code != 0 and "già stati caricati" in again.output
 
@@ -126,3 +128,20 @@ def test_python_dash_m_app_is_the_cli():
     result = subprocess.run([sys.executable, "-m", "app", "--help"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "backup" in result.stdout and "serve" in result.stdout
+
+
+def test_demo_fills_every_starter_form(tmp_path):
+    from app import create_app
+    from app.demo import load_demo
+
+    app = create_app({"INSTANCE_PATH": tmp_path / "demo", "FORMS_DIR": "forms"})
+    db = store.connect(app.config["DATABASE"])
+    catalog = app.extensions["cartella.catalog"]
+    summary = load_demo(db, password="demo-password-1", catalog=catalog)
+    filled = {r["form_id"]: r["n"] for r in db.query(
+        "SELECT form_id, COUNT(*) AS n FROM entries GROUP BY form_id")}
+    expected = set(catalog.forms) - {"persona"}
+    assert expected <= set(filled), expected - set(filled)
+    assert summary["entries"] == sum(filled.values())
+    complete = db.execute("SELECT COUNT(*) FROM entries WHERE status = 'completa'").fetchone()[0]
+    assert complete > summary["entries"] // 2
