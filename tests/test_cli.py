@@ -116,7 +116,7 @@ def test_demo_loads_a_living_app(runner, app, db):
     roles = {r["role"] for r in db.query("SELECT role FROM users")}
     assert roles == {"admin", "coordinator", "social_worker", "staff"}
     sheet_forms = {r["form_id"] for r in db.query("SELECT DISTINCT form_id FROM entries")}
-    assert {"prova", "seguito"} <= sheet_forms
+    assert {"accesso", "valutazione_multidimensionale"} <= sheet_forms
     again = runner.invoke(cli.main, ["demo"])
     assert again.exit_code != 0 and "già stati caricati" in again.output
 
