@@ -97,8 +97,9 @@ def check_submission(form: Form, values: dict, stored: dict, ctx: dict, complete
         rows = state.values.get(fid) or []
         if f.type == "repeat" and f.max_rows is not None and len(rows) > f.max_rows:
             errors.setdefault(fid, []).append(f"Al massimo {f.max_rows} righe.")
-        if f.type == "repeat" and complete and len(rows) < f.min_rows:
-            errors.setdefault(fid, []).append(f"Servono almeno {f.min_rows} righe.")
+        if f.type == "repeat" and complete and len(rows) < f.min_rows and fid not in errors:
+            errors.setdefault(fid, []).append(
+                "Serve almeno una riga." if f.min_rows == 1 else f"Servono almeno {f.min_rows} righe.")
     return Submission(state.values, state, errors)
 
 
