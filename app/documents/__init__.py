@@ -1,0 +1,1 @@
+"""Documents: Word and Excel templates filled from the context contract, lint, PDF, archive."""

@@ -1,0 +1,195 @@
+"""Excel documents: placeholders in cells, repeating rows, styles and formulas kept.
+
+Conventions for template authors (docs/modelli.md):
+- a cell `{{ espressione }}` alone gets the value with its type: numbers stay numbers, dates
+  dates, text text; a cell mixing text and placeholders becomes text;
+- a row whose first placeholder cell starts with `{% for r in scheda.interventi %}` is
+  repeated once per item (styles, heights and merged cells copied), and the template's own
+  formulas that cover that row (e.g. a SUM) grow to cover every repeated row;
+- user text is always written as text: a value starting with = + - @ never becomes a formula.
+"""
+
+import copy
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2.sandbox import SandboxedEnvironment
+from openpyxl import load_workbook
+from openpyxl.formula.tokenizer import Token, Tokenizer
+from openpyxl.utils.cell import range_boundaries
+
+from .values import FILTERS, Importo, SiNo, etichetta
+
+FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
+ONLY_EXPR = re.compile(r"^\s*\{\{(.+?)\}\}\s*$", re.S)
+REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=False)
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_xlsx(template: Path | bytes, context: dict) -> bytes:
+    """Fill an .xlsx template with the context; return the workbook's bytes."""
+    source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
+    workbook = load_workbook(source)
+    env = _environment()
+    for sheet in workbook.worksheets:
+        for row_number, variable, expr in reversed(_repeat_rows(sheet)):
+            items = list(env.compile_expression(expr, undefined_to_none=True)(**context) or [])
+            _expand(sheet, row_number, variable, items, context, env)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and ("{{" in cell.value or "{%" in cell.value):
+                    _fill(cell, cell.value, context, env)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _repeat_rows(sheet) -> list[tuple[int, str, str]]:
+    found = []
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                match = FOR_ROW.match(cell.value)
+                if match:
+                    found.append((cell.row, match.group(1), match.group(2)))
+                    break
+    return found
+
+
+def _expand(sheet, row_number: int, variable: str, items: list, context: dict, env) -> None:
+    """Repeat a template row once per item, then fill each copy with its item."""
+    template = {cell.column: (cell.value, copy.copy(cell._style)) for cell in sheet[row_number]}
+    template = {col: (FOR_ROW.sub("", value, count=1) if isinstance(value, str) else value, style)
+                for col, (value, style) in template.items()}
+    extra = max(len(items), 1) - 1
+    if extra:
+        _insert_rows(sheet, row_number, extra)
+    height = sheet.row_dimensions[row_number].height
+    for offset in range(max(len(items), 1)):
+        target = row_number + offset
+        if height is not None:
+            sheet.row_dimensions[target].height = height
+        for col, (value, style) in template.items():
+            cell = sheet.cell(row=target, column=col)
+            cell._style = copy.copy(style)
+            if not items:
+                cell.value = None if isinstance(value, str) and "{" in value else value
+            elif isinstance(value, str) and value.startswith("="):
+                cell.value = _shift_formula(value, row_number, target - row_number)
+            elif isinstance(value, str) and ("{{" in value or "{%" in value):
+                _fill(cell, value, {**context, variable: items[offset]}, env)
+            else:
+                cell.value = value
+
+
+def _insert_rows(sheet, row_number: int, count: int) -> None:
+    """Insert rows below `row_number`, moving merged cells and widening formulas over it."""
+    sheet.insert_rows(row_number + 1, count)
+    for merged in list(sheet.merged_cells.ranges):
+        if merged.min_row > row_number:
+            merged.shift(0, count)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("=") \
+                    and cell.row != row_number:
+                cell.value = _grow_formula(cell.value, row_number, count)
+
+
+def _grow_formula(formula: str, row_number: int, count: int) -> str:
+    """References below the row move down; ranges ending on the row grow to cover the copies."""
+    tokens = Tokenizer(formula)
+    parts = []
+    for token in tokens.items:
+        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
+            parts.append(_grow_reference(token.value, row_number, count))
+        else:
+            parts.append(token.value)
+    return "=" + "".join(parts)
+
+
+def _grow_reference(reference: str, row_number: int, count: int) -> str:
+    sheet_prefix, _, ref = reference.rpartition("!")
+    if ":" in ref:
+        start, end = ref.split(":", 1)
+        try:
+            _, min_row, _, max_row = range_boundaries(ref.replace("$", ""))
+        except ValueError:
+            return reference
+        start = _move(start, row_number, count, inclusive=False)
+        end = _move(end, row_number, count, inclusive=min_row <= row_number <= (max_row or 0))
+        ref = f"{start}:{end}"
+    else:
+        ref = _move(ref, row_number, count, inclusive=False)
+    return f"{sheet_prefix}!{ref}" if sheet_prefix else ref
+
+
+def _move(ref: str, row_number: int, count: int, inclusive: bool) -> str:
+    def shift(match):
+        row = int(match.group(4))
+        if row > row_number or (inclusive and row == row_number):
+            row += count
+        return f"{match.group(1)}{match.group(2)}{match.group(3)}{row}"
+
+    return REF.sub(shift, ref)
+
+
+def _shift_formula(formula: str, row_number: int, offset: int) -> str:
+    """A formula of the repeated row, pointing at its own copy (=D5*12 -> =D6*12)."""
+    if not offset:
+        return formula
+
+    def shift(match):
+        row = int(match.group(4))
+        if row == row_number and not match.group(3):
+            row += offset
+        return f"{match.group(1)}{match.group(2)}{match.group(3)}{row}"
+
+    return REF.sub(shift, formula)
+
+
+def _fill(cell, text: str, context: dict, env) -> None:
+    """Put the value of a placeholder cell, typed; never a formula from user text."""
+    text = FOR_ROW.sub("", text, count=1)
+    only = ONLY_EXPR.match(text)
+    if only:
+        value = env.compile_expression(only.group(1), undefined_to_none=True)(**context)
+        _set_typed(cell, value)
+    else:
+        _set_text(cell, env.from_string(text).render(**context))
+
+
+def _set_typed(cell, value) -> None:
+    if value is None:
+        cell.value = None
+    elif isinstance(value, SiNo) or isinstance(value, bool):
+        _set_text(cell, "Sì" if value else "No")
+    elif hasattr(value, "label"):
+        _set_text(cell, etichetta(value))
+    elif isinstance(value, list):
+        _set_text(cell, etichetta(value) if hasattr(value, "labels") else ", ".join(map(str, value)))
+    elif isinstance(value, datetime | date):
+        cell.value = value if type(value) in (date, datetime) else date(value.year, value.month,
+                                                                        value.day)
+        if cell.number_format == "General":
+            cell.number_format = "DD/MM/YYYY"
+    elif isinstance(value, Decimal):
+        cell.value = float(Decimal.__str__(value) and Decimal(Decimal.__str__(value)))
+        if cell.number_format == "General" and isinstance(value, Importo):
+            cell.number_format = '#,##0.00 "€"'
+    elif isinstance(value, int | float):
+        cell.value = value
+    else:
+        _set_text(cell, str(value))
+
+
+def _set_text(cell, text: str) -> None:
+    cell.value = text
+    cell.data_type = "s"  # a string starting with '=' would otherwise be a live formula

@@ -1,0 +1,290 @@
+"""Template lint, like a compiler: every tag parses, every variable exists in the context.
+
+Paragraph texts are read with their runs joined, so a tag Word split across runs is seen
+whole. Messages name the template and quote the paragraph (or cell) around the problem.
+"""
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from jinja2 import TemplateSyntaxError, nodes
+
+from ..catalog import Catalog
+from ..definitions import Form, Problem
+from ..definitions.loader import CASE_FIELDS, PERSON_FIELDS
+from .templates import Template
+from .word import environment
+
+TAG = re.compile(r"\{\{(.*?)\}\}|\{%-?\s*(?:p|tr|tc|r)?\s+(.*?)\s*-?%\}", re.S)
+FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
+ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "bozza",
+         "pratiche", "loop", "range", "true", "false", "none", "True", "False", "None"}
+OFFICE_KEYS = {"id", "code", "name", "nome", "address", "indirizzo", "phone", "telefono",
+               "email", "pec", "created_at"}
+OPERATOR_KEYS = {"nome", "qualifica", "username"}
+SHEET_META = {"_modulo", "_stato", "_revisione", "_aggiornata"}
+CASE_KEYS = CASE_FIELDS | {"person_id", "office_id", "manager_id", "motivo_chiusura", "cognome",
+                           "nome", "codice_fiscale", "area_etichetta", "fase_etichetta",
+                           "case_manager", "equipe", "team", "created_at", "updated_at"}
+
+
+@dataclass
+class Located:
+    """A piece of template text and where it is, for messages (line: paragraph or row)."""
+
+    where: str
+    text: str
+    line: int = 1
+
+
+def docx_texts(path: Path) -> Iterator[Located]:
+    """Paragraph texts of a .docx in document order: body, tables, headers, footers."""
+    document = Document(str(path))
+    for index, paragraph in enumerate(_paragraphs(document.element.body), start=1):
+        yield Located(f"paragrafo {index}", paragraph, index)
+    for s_index, section in enumerate(document.sections, start=1):
+        for part, label in ((section.header, "intestazione"), (section.footer, "piè di pagina")):
+            for paragraph in _paragraphs(part._element):
+                yield Located(f"{label} (sezione {s_index})", paragraph)
+
+
+def _paragraphs(element) -> Iterator[str]:
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for p in element.iter(f"{ns}p"):
+        yield "".join(t.text or "" for t in p.iter(f"{ns}t"))
+
+
+def xlsx_texts(path: Path) -> Iterator[Located]:
+    """Cell texts of an .xlsx template, sheet by sheet."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(str(path))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and ("{{" in cell.value or "{%" in cell.value):
+                    yield Located(f"foglio «{sheet.title}», cella {cell.coordinate}", cell.value,
+                                  cell.row)
+
+
+class _Scope:
+    """Loop variables currently open, each with the path it iterates."""
+
+    def __init__(self):
+        self.stack: list[tuple[str, list[str] | None]] = []
+
+    def lookup(self, name: str):
+        for var, path in reversed(self.stack):
+            if var == name:
+                return path
+        return False
+
+
+class TemplateLinter:
+    """Checks one template against the forms it declares."""
+
+    def __init__(self, template: Template, catalog: Catalog, db=None):
+        self.template, self.catalog, self.db = template, catalog, db
+        self.env = environment()
+        self.problems: list[Problem] = []
+        self.forms = [catalog.forms[f] for f in template.definition.forms if f in catalog.forms]
+        for form_id in template.definition.forms:
+            if form_id not in catalog.forms:
+                self._problem(1, f"il catalogo indica il modulo '{form_id}', che non esiste"
+                              + _hint(form_id, catalog.forms), None)
+
+    def _problem(self, line: int, message: str, located: Located | None) -> None:
+        if located is not None:
+            quote = located.text.strip()
+            quote = quote if len(quote) <= 160 else quote[:157] + "…"
+            message = f"{located.where}: {message} — «{quote}»"
+            line = located.line
+        self.problems.append(Problem(str(self.template.path), line,
+                                     f"modello '{self.template.id}', {message}"))
+
+    def run(self) -> list[Problem]:
+        texts = xlsx_texts if self.template.definition.is_excel else docx_texts
+        scope = _Scope()
+        excel = self.template.definition.is_excel
+        for located in texts(self.template.path):
+            if excel:
+                scope = _Scope()  # an Excel loop lives in its row
+            for match in TAG.finditer(located.text):
+                if match.group(1) is not None:
+                    self._expression(match.group(1), scope, located)
+                else:
+                    self._statement(match.group(2).strip(), scope, located, excel)
+        if scope.stack and not excel:
+            self._problem(1, f"manca {{% endfor %}} per il ciclo su '{scope.stack[-1][0]}'", None)
+        return self.problems
+
+    def _statement(self, statement: str, scope: _Scope, located: Located, excel: bool) -> None:
+        keyword = statement.split(" ", 1)[0]
+        body = statement[len(keyword):].strip()
+        if keyword == "for":
+            match = FOR.match(statement)
+            if not match:
+                self._problem(1, f"ciclo non valido: «{{% {statement} %}}»", located)
+                return
+            path = self._expression(match.group(3), scope, located)
+            scope.stack.append((match.group(1), path))
+            if match.group(2):
+                scope.stack.append((match.group(2), None))
+        elif keyword == "endfor":
+            if scope.stack:
+                scope.stack.pop()
+            elif not excel:
+                self._problem(1, "{% endfor %} senza un {% for %} aperto", located)
+        elif keyword in ("if", "elif"):
+            self._expression(body, scope, located)
+        elif keyword == "set":
+            name, _, expr = body.partition("=")
+            self._expression(expr, scope, located)
+            scope.stack.append((name.strip(), None))
+        elif keyword not in ("else", "endif", "endset"):
+            self._problem(1, f"istruzione «{keyword}» non ammessa nei modelli", located)
+
+    def _expression(self, source: str, scope: _Scope, located: Located):
+        try:
+            tree = self.env.parse("{{ (" + source.strip() + ") }}")
+        except TemplateSyntaxError as exc:
+            self._problem(1, f"espressione non valida «{source.strip()}»: {exc.message}",
+                          located)
+            return None
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in self.env.filters:
+                self._problem(1, f"filtro '{node.name}' sconosciuto"
+                              + _hint(node.name, self.env.filters), located)
+        paths = {tuple(p) for p in (_path(n) for n in tree.find_all(
+            (nodes.Getattr, nodes.Getitem, nodes.Name))) if p}
+        outermost = [p for p in paths
+                     if not any(len(o) > len(p) and o[:len(p)] == p for o in paths)]
+        last = None
+        for path in sorted(outermost):
+            last = self._check_path(list(path), scope, located)
+        return last
+
+    def _check_path(self, path: list[str], scope: _Scope, located: Located):
+        root = path[0]
+        bound = scope.lookup(root)
+        if bound is not False:
+            if bound and len(path) > 1:
+                sub = self._repeat_fields(bound)
+                if sub is not None and path[1] not in sub and path[1] != "loop":
+                    self._problem(1, f"'{'.'.join(path[:2])}' non esiste: le righe di "
+                                  f"'{'.'.join(bound)}' hanno {', '.join(sorted(sub))}"
+                                  + _hint(path[1], sub), located)
+            return None
+        if root not in ROOTS and root not in self.env.globals:
+            self._problem(1, f"'{root}' non è nel contesto dei modelli (persona, pratica, "
+                          "scheda, schede, ufficio, operatore, oggi)" + _hint(root, ROOTS),
+                          located)
+            return None
+        if len(path) < 2:
+            return path
+        checkers = {"scheda": self._check_sheet, "schede": self._check_sheets,
+                    "persona": self._check_person, "pratica": self._check_case,
+                    "ufficio": lambda p, loc: self._check_keys(p, OFFICE_KEYS, loc),
+                    "operatore": lambda p, loc: self._check_keys(p, OPERATOR_KEYS, loc)}
+        if root in checkers:
+            checkers[root](path, located)
+        return path
+
+    def _check_keys(self, path, keys, located) -> None:
+        if path[1] not in keys:
+            self._problem(1, f"'{path[0]}.{path[1]}' non esiste" + _hint(path[1], keys),
+                          located)
+
+    def _check_sheet(self, path, located) -> None:
+        if not self.forms:
+            self._problem(1, "il modello usa 'scheda' ma nel catalogo non indica alcun modulo "
+                          "(chiave forms)", located)
+            return
+        fields = set().union(*(set(f.fields) for f in self.forms)) | SHEET_META
+        if path[1] not in fields:
+            names = ", ".join(f.id for f in self.forms)
+            self._problem(1, f"'scheda.{path[1]}' non esiste nel modulo {names}"
+                          + _hint(path[1], fields), located)
+
+    def _check_sheets(self, path, located) -> None:
+        form = self.catalog.forms.get(path[1])
+        if form is None:
+            self._problem(1, f"'schede.{path[1]}': il modulo '{path[1]}' non esiste"
+                          + _hint(path[1], self.catalog.forms), located)
+        elif len(path) > 2 and path[2] not in form.fields and path[2] not in SHEET_META:
+            self._problem(1, f"'schede.{path[1]}.{path[2]}' non esiste nel modulo {form.id}"
+                          + _hint(path[2], form.fields), located)
+
+    def _check_person(self, path, located) -> None:
+        extra = set(self.catalog.forms["persona"].fields) if "persona" in self.catalog.forms \
+            else set()
+        self._check_keys(path, PERSON_FIELDS | extra | {"nome_completo", "note", "office_id"},
+                         located)
+
+    def _check_case(self, path, located) -> None:
+        self._check_keys(path, CASE_KEYS, located)
+
+    def _repeat_fields(self, bound: list[str]) -> set[str] | None:
+        form_fields = None
+        if bound[0] == "scheda" and len(bound) == 2:
+            form_fields = [f.fields.get(bound[1]) for f in self.forms]
+        elif bound[0] == "schede" and len(bound) == 3 and bound[1] in self.catalog.forms:
+            form_fields = [self.catalog.forms[bound[1]].fields.get(bound[2])]
+        if not form_fields:
+            return None
+        subs = set()
+        for f in form_fields:
+            if f is not None and f.fields:
+                subs |= {s.id for s in f.fields}
+        return subs or None
+
+
+def _path(node) -> list[str] | None:
+    parts = []
+    while isinstance(node, nodes.Getattr | nodes.Getitem):
+        if isinstance(node, nodes.Getattr):
+            parts.append(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            parts.append(node.arg.value)
+        else:
+            parts = []
+        node = node.node
+    if isinstance(node, nodes.Name) and node.ctx == "load":
+        return [node.name, *reversed(parts)]
+    return None
+
+
+def _hint(word: str, candidates) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f": intendevi '{close[0]}'?" if close else ""
+
+
+def lint_template(template: Template, catalog: Catalog) -> list[Problem]:
+    """Every problem of one template."""
+    problems = TemplateLinter(template, catalog).run()
+    if not template.definition.is_excel:
+        problems += _whole_document_syntax(template)
+    return problems
+
+
+def _whole_document_syntax(template: Template) -> list[Problem]:
+    """Unbalanced blocks show only when the whole document is parsed, as docxtpl will."""
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(str(template.path))
+    document.init_docx()
+    xml = document.patch_xml(document.get_xml())
+    try:
+        environment().parse(xml)
+    except TemplateSyntaxError as exc:
+        return [Problem(str(template.path), 1, f"modello '{template.id}', struttura non valida: "
+                        f"{exc.message}")]
+    return []
+
+
+def form_of(catalog: Catalog, form_id: str) -> Form | None:
+    return catalog.forms.get(form_id)
