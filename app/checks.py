@@ -3,17 +3,19 @@
 from pathlib import Path
 
 from . import store
-from .catalog import person_form_problems, version_problems
+from .catalog import Catalog, person_form_problems, version_problems
+from .documents.service import template_problems
 from .definitions import DefinitionError, Problem, load_library
 from .store import migrations
 
 
-def check_all(forms_dir: str, database: str) -> tuple[list[Problem], dict]:
-    """All problems found and a summary (forms and fields checked)."""
+def check_all(forms_dir: str, database: str, template_dirs: tuple = ()) -> tuple[list[Problem],
+                                                                                 dict]:
+    """All problems found and a summary (forms, fields and templates checked)."""
     try:
         library = load_library(forms_dir)
     except DefinitionError as exc:
-        return exc.problems, {"forms": 0, "fields": 0}
+        return exc.problems, {"forms": 0, "fields": 0, "templates": 0}
     problems: list[Problem] = person_form_problems(library)
     if Path(database).exists():
         db = store.connect(database)
@@ -22,8 +24,11 @@ def check_all(forms_dir: str, database: str) -> tuple[list[Problem], dict]:
                 problems += version_problems(db, library)
         finally:
             db.conn.close()
+    templates, template_issues = template_problems(Catalog(library), *template_dirs)
+    problems += template_issues
     fields = sum(len(form.fields) for form in library.forms.values())
-    return problems, {"forms": len(library.forms), "fields": fields}
+    return problems, {"forms": len(library.forms), "fields": fields,
+                      "templates": len(templates)}
 
 
 def _pending(db) -> bool:

@@ -177,7 +177,8 @@ def check(as_json: bool, forms_dir: str | None) -> None:
     from .config import defaults, instance_path
 
     settings = defaults(instance_path())
-    problems, summary = check_all(forms_dir or settings["FORMS_DIR"], settings["DATABASE"])
+    problems, summary = check_all(forms_dir or settings["FORMS_DIR"], settings["DATABASE"],
+                                  (settings["DOC_TEMPLATES_DIR"], settings["SPREADSHEETS_DIR"]))
     if as_json:
         click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems],
                                **summary}, ensure_ascii=False, indent=2))
@@ -185,6 +186,7 @@ def check(as_json: bool, forms_dir: str | None) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         if not problems:
-            click.echo(f"OK: {summary['forms']} moduli, {summary['fields']} campi verificati.")
+            click.echo(f"OK: {summary['forms']} moduli, {summary['fields']} campi e "
+                       f"{summary['templates']} modelli verificati.")
     if problems:
         raise SystemExit(1)

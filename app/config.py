@@ -37,6 +37,8 @@ def defaults(instance: Path) -> dict:
         "LOGIN_WINDOW_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "PAGE_SIZE": 50,
+        "PDF_WORKERS": None,
+        "PDF_TIMEOUT": 90,
     }
 
 

@@ -8,7 +8,8 @@ from app import create_app, store
 from app.store import cases, offices, persons, users
 
 PASSWORD = "password-di-prova-1"
-FIXTURE_FORMS = Path(__file__).parent / "fixtures" / "forms"
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_FORMS = FIXTURES / "forms"
 
 # Hashing cost is not under test: a cheap method keeps the suite fast.
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
@@ -17,7 +18,9 @@ users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 @pytest.fixture
 def app(tmp_path):
     app = create_app({"INSTANCE_PATH": tmp_path / "instance", "TESTING": True,
-                      "FORMS_DIR": str(FIXTURE_FORMS)})
+                      "FORMS_DIR": str(FIXTURE_FORMS),
+                      "DOC_TEMPLATES_DIR": str(FIXTURES / "doc_templates"),
+                      "SPREADSHEETS_DIR": str(FIXTURES / "spreadsheets")})
     yield app
 
 

@@ -10,6 +10,14 @@ from .expressions import Expression
 from .model import FieldDef, FormDef, SectionDef
 
 
+class CircularComputation(ValueError):
+    """Computed fields that read each other: no order can compute them."""
+
+    def __init__(self, trail: tuple):
+        self.field = trail[0]
+        super().__init__("calcolo circolare: " + " → ".join(trail))
+
+
 @dataclass
 class FormState:
     """What a form looks like for given values: computed values, visibility, requirements."""
@@ -62,7 +70,7 @@ class Form:
             if name in seen:
                 return
             if name in trail:
-                raise ValueError("calcolo circolare: " + " → ".join((*trail, name)))
+                raise CircularComputation((*trail[trail.index(name):], name))
             for dep in self.exprs[("expr", name)].names:
                 if dep in computed:
                     visit(dep, (*trail, name))
@@ -180,7 +188,8 @@ class Form:
         """Ids of sections and fields whose rendering depends on `field_id`."""
         result = set()
         for (_kind, owner), expression in self.exprs.items():
-            if field_id in expression.names:
+            # A repeat whose rows compute or show something re-renders when a row changes.
+            if field_id in expression.names or owner.startswith(field_id + "."):
                 result.add(owner.split(".")[0])
         for name in self.computed_order:
             if name in result:

@@ -8,7 +8,7 @@ checked against the form's fields when the definition is loaded.
 from datetime import date
 from decimal import Decimal
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -86,8 +86,24 @@ class ExpressionError(Exception):
     """An expression that does not parse."""
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Arithmetic lets amounts (Decimal) meet decimal literals and parameters (float)."""
+
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%"})
+
+    def call_binop(self, context, operator, left, right):
+        if isinstance(left, Decimal) and isinstance(right, float):
+            right = Decimal(str(right))
+        elif isinstance(left, float) and isinstance(right, Decimal):
+            left = Decimal(str(left))
+        return super().call_binop(context, operator, left, right)
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
+    env = _Sandbox(autoescape=False)
+    # Jinja's default globals (range, dict, cycler, joiner, namespace, lipsum) are not
+    # part of the language: only the helpers are, so no expression can reach a class.
+    env.globals.clear()
     env.globals.update(HELPERS)
     return env
 
@@ -98,9 +114,29 @@ ENV = _environment()
 def names_used(source: str) -> set[str]:
     """The top-level names an expression reads (fields, context objects, helpers)."""
     try:
+        # Compiled alone first, as it will be used: "a) or (b" must not slip through
+        # the parentheses below, and unknown filters are found here.
+        ENV.compile_expression(source)
         return meta.find_undeclared_variables(ENV.parse("{{ (" + source + ") }}"))
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"espressione non valida «{source}»: {exc.message}") from exc
+
+
+def parameter_paths(source: str) -> set[tuple[str, ...]]:
+    """The `parametri.<gruppo>.<nome>` paths an expression reads, as tuples of keys."""
+    paths = set()
+    for node in ENV.parse("{{ (" + source + ") }}").find_all((nodes.Getattr, nodes.Getitem)):
+        path = []
+        while isinstance(node, nodes.Getattr | nodes.Getitem):
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            if not isinstance(key, str):
+                path = []
+            else:
+                path.insert(0, key)
+            node = node.node
+        if isinstance(node, nodes.Name) and node.name == "parametri" and path:
+            paths.add(tuple(path))
+    return paths
 
 
 class Expression:
@@ -117,7 +153,8 @@ class Expression:
         """The value of the expression; None when it cannot be computed (e.g. blanks)."""
         try:
             return self._compiled(**context)
-        except (TypeError, ArithmeticError, ValueError, AttributeError, KeyError):
+        except (TypeError, ArithmeticError, ValueError, AttributeError, KeyError,
+                UndefinedError):
             return None
 
     def unknown_names(self, known: set[str]) -> set[str]:

@@ -24,7 +24,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -152,6 +152,12 @@ class PhoneType(FieldType):
             *self.validators(field),
             Regexp(self.PATTERN, message=_l("Numero di telefono non valido."))])
 
+    def parse(self, raw, field):
+        value = self.to_json(raw)
+        if value and not re.match(self.PATTERN, value):
+            raise ValueError(f"numero di telefono non valido: «{value}»")
+        return value
+
 
 class _CodiceFiscaleInput(StringField):
     def process_formdata(self, valuelist):
@@ -245,7 +251,20 @@ def _range(field: FieldDef):
         message = _l("Il valore deve essere almeno %(min)s.")
     else:
         message = _l("Il valore deve essere al massimo %(max)s.")
-    return [NumberRange(min=field.min, max=field.max, message=message)]
+    return [_InRange(min=_whole(field.min), max=_whole(field.max), message=message)]
+
+
+class _InRange(NumberRange):
+    """NumberRange that stays silent when the number could not be read at all."""
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            super().__call__(form, field)
+
+
+def _whole(limit: float | None):
+    """20.0 -> 20, so that messages read 'tra 0 e 20', not 'tra 0.0 e 20.0'."""
+    return int(limit) if limit is not None and limit == int(limit) else limit
 
 
 @register
@@ -265,7 +284,7 @@ class DecimalType(FieldType):
             return None
         if isinstance(value, str):
             value = parse_italian_number(value)
-        return str(Decimal(value))
+        return format(Decimal(value), "f")
 
     def from_json(self, raw):
         return None if raw is None else Decimal(str(raw))
@@ -274,9 +293,10 @@ class DecimalType(FieldType):
         if raw is None or str(raw).strip() == "":
             return None
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return str(Decimal(str(round(raw, 6))).normalize())
+            # Plain notation: normalize() alone turns 1200.0 into '1.2E+3'.
+            return format(Decimal(str(round(raw, 6))).normalize(), "f")
         try:
-            return str(parse_italian_number(str(raw)))
+            return format(parse_italian_number(str(raw)), "f")
         except (InvalidOperation, ValueError):
             raise ValueError(f"«{raw}» non è un numero") from None
 
@@ -409,7 +429,20 @@ YES = {"si", "s", "yes", "y", "x", "1", "true", "vero", "ok"}
 NO = {"no", "n", "0", "false", "falso"}
 
 
+def _options(field, is_selected) -> list[Choice]:
+    """The options of a choice field, `is_selected(value_as_text)` deciding which are ticked.
+
+    WTForms compares `str(option) == data`, which never holds once data is typed (True, 5):
+    a saved or re-shown answer would appear blank and be lost on the next save.
+    """
+    return [Choice(c.value, c.label, is_selected(c.value), c.render_kw or {})
+            for c in field.choices]
+
+
 class _YesNoInput(RadioField):
+    def process_data(self, value):
+        self.data = value if isinstance(value, bool) else None
+
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0] in ("si", "no"):
             self.data = valuelist[0] == "si"
@@ -419,10 +452,9 @@ class _YesNoInput(RadioField):
     def pre_validate(self, form):
         return None
 
-    def _choices_generator(self, choices):
-        for value, label, render_kw in (("si", _l("Sì"), {}), ("no", _l("No"), {})):
-            selected = (self.data is True and value == "si") or (self.data is False and value == "no")
-            yield (value, label, selected, render_kw)
+    def iter_choices(self):
+        return _options(self, lambda v: self.data is not None and v == ("si" if self.data
+                                                                         else "no"))
 
 
 @register
@@ -431,8 +463,8 @@ class BooleanType(FieldType):
     description = "sì / no"
 
     def wtforms_field(self, field, subform=None):
-        return _YesNoInput(field.label_text(), choices=[SelectChoice("si", "Sì"),
-                                                        SelectChoice("no", "No")],
+        return _YesNoInput(field.label_text(), choices=[SelectChoice("si", _l("Sì")),
+                                                        SelectChoice("no", _l("No"))],
                            validators=[Optional()])
 
     def to_json(self, value):
@@ -472,6 +504,9 @@ class _ChoiceMixin:
         if self.data is not None and self.data not in self.by_text.values():
             raise ValidationError(_l("Scelta non valida."))
 
+    def iter_choices(self):
+        return _options(self, lambda v: self.data is not None and v == str(self.data))
+
 
 class _RadioChoice(_ChoiceMixin, RadioField):
     pass
@@ -494,6 +529,10 @@ class _MultiChoice(MultiCheckboxField):
         values = set(self.by_text.values())
         if any(v not in values for v in self.data or []):
             raise ValidationError(_l("Scelta non valida."))
+
+    def iter_choices(self):
+        ticked = {str(v) for v in self.data or []}
+        return _options(self, lambda v: v in ticked)
 
 
 @register
@@ -561,7 +600,7 @@ class MultichoiceType(ChoiceType):
     def parse(self, raw, field):
         if raw is None or str(raw).strip() == "":
             return []
-        parts = [p for p in re.split(r"[;,\n]", str(raw)) if p.strip()]
+        parts = [p.strip() for p in re.split(r"[;,\n]", str(raw)) if p.strip()]
         return [ChoiceType.parse(self, p, field) for p in parts]
 
     def display(self, value, field, lang="it"):
@@ -632,9 +671,6 @@ class RepeatType(FieldType):
         problems = [p for p in super().check(field) if "'fields'" not in p]
         if not field.fields:
             problems.append("manca 'fields': i campi di ogni riga")
-        for sub in field.fields or []:
-            if sub.type == "repeat":
-                problems.append(f"il gruppo '{sub.id}' non può stare dentro un altro gruppo")
         if field.max_rows is not None and field.max_rows < field.min_rows:
             problems.append("'max_rows' è minore di 'min_rows'")
         return problems
@@ -647,4 +683,5 @@ class RepeatType(FieldType):
         return value or []
 
     def display(self, value, field, lang="it"):
-        return f"{len(value or [])} righe"
+        count = len(value or [])
+        return "1 riga" if count == 1 else f"{count} righe"

@@ -1,6 +1,7 @@
 """Load forms/*.yaml, validate every definition, and report every problem with its line."""
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -8,9 +9,9 @@ import yaml
 from pydantic import ValidationError
 
 from . import fieldtypes
-from .compiled import Form
+from .compiled import CircularComputation, Form
 from .errors import DefinitionError, Problem
-from .expressions import ExpressionError, names_used
+from .expressions import ExpressionError, names_used, parameter_paths
 from .model import IDENT, PHASES, ChoiceDef, FieldDef, FormDef
 from .yamlines import LineDict, line_of, load_yaml
 
@@ -22,6 +23,7 @@ PERSON_FIELDS = {"id", "codice_fiscale", "cognome", "nome", "sesso", "data_nasci
 CASE_FIELDS = {"id", "area", "fase", "stato", "data_apertura", "data_chiusura",
                "prossima_verifica", "manager_name", "note"}
 SETTABLE = {"pratica.prossima_verifica"}
+UNION_TAG = re.compile(r"^(str|int|bool|float|[a-z-]+\[.*\])$")
 
 MESSAGES = {
     "missing": "manca la chiave obbligatoria '{key}'",
@@ -61,24 +63,63 @@ def _keys_of(model) -> list[str]:
 
 
 def _pydantic_problems(path: str, raw, form_id: str, exc: ValidationError) -> list[Problem]:
-    problems = []
+    problems, off_branch, fitting = [], [], set()
     for error in exc.errors():
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p in ("str", "int",
-                                                                                   "list[...]")))
-        key = next((p for p in reversed(loc) if isinstance(p, str)), "")
-        owner = _owner_model(loc)
-        template = MESSAGES.get(error["type"])
-        if template:
-            message = template.format(key=key, detail=error.get("ctx", {}).get("expected", ""))
-        else:
-            message = f"'{key}': {error['msg']}" if key else error["msg"]
-        if error["type"] == "extra_forbidden":
-            message += _hint(key, _keys_of(owner))
-        if error["type"] == "value_error":
-            message = f"'{key}': {error['ctx']['error']}" if "ctx" in error else error["msg"]
-        problems.append(Problem(path, line_of(raw, loc), message, form_id,
-                                _field_at(raw, loc)))
+        loc, branches = _split_union_tags(error["loc"])
+        misfit = None
+        for prefix, tag in branches:
+            if not _fits_branch(_node(raw, prefix), tag):
+                misfit = prefix
+                break
+            fitting.add(prefix)
+        if misfit is not None:
+            # A union branch the value was never meant for ("choices" as a text when it is a
+            # list): say nothing unless no branch fits at all.
+            if misfit not in off_branch:
+                off_branch.append(misfit)
+            continue
+        problems.append(_pydantic_problem(path, raw, form_id, loc, error))
+    for loc in off_branch:
+        if loc not in fitting:
+            key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+            problems.append(Problem(path, line_of(raw, loc), f"'{key}' ha un valore non ammesso",
+                                    form_id, _field_at(raw, loc)))
     return problems
+
+
+def _split_union_tags(loc: tuple) -> tuple[tuple, list[tuple[tuple, str]]]:
+    """pydantic puts a union's branch ('str', 'list[ChoiceDef]') in the location: take it out."""
+    clean, branches = [], []
+    for part in loc:
+        if isinstance(part, str) and UNION_TAG.match(part):
+            branches.append((tuple(clean), part))
+        else:
+            clean.append(part)
+    return tuple(clean), branches
+
+
+def _fits_branch(value, tag: str) -> bool:
+    if tag.startswith("list["):
+        return isinstance(value, list)
+    if tag.startswith("dict["):
+        return isinstance(value, dict)
+    kind = {"str": str, "int": int, "bool": bool, "float": int | float}.get(tag)
+    return kind is None or isinstance(value, kind)
+
+
+def _pydantic_problem(path: str, raw, form_id: str, loc: tuple, error: dict) -> Problem:
+    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    template = MESSAGES.get(error["type"])
+    if template:
+        detail = str(error.get("ctx", {}).get("expected", "")).replace(" or ", " o ")
+        message = template.format(key=key, detail=detail)
+    else:
+        message = f"'{key}': {error['msg']}" if key else error["msg"]
+    if error["type"] == "extra_forbidden":
+        message += _hint(key, _keys_of(_owner_model(loc)))
+    if error["type"] == "value_error":
+        message = f"'{key}': {error['ctx']['error']}" if "ctx" in error else error["msg"]
+    return Problem(path, line_of(raw, loc), message, form_id, _field_at(raw, loc))
 
 
 def _owner_model(loc: tuple):
@@ -115,8 +156,10 @@ def _field_at(raw, loc: tuple) -> str:
 class _Checker:
     """Semantic checks of one parsed definition (types, ids, expressions, references)."""
 
-    def __init__(self, path: str, raw: LineDict, form: FormDef, lists: dict):
+    def __init__(self, path: str, raw: LineDict, form: FormDef, lists: dict,
+                 parameters: dict | None = None):
         self.path, self.raw, self.form, self.lists = path, raw, form, lists
+        self.parameters = parameters or {}
         self.problems: list[Problem] = []
 
     def problem(self, loc: tuple, message: str, field_id: str = "") -> None:
@@ -127,7 +170,13 @@ class _Checker:
         seen: dict[str, tuple] = {}
         self.seen = seen
         sections = list(self.form.sections)
+        section_ids: dict[str, int] = {}
         for s_index, section in enumerate(sections):
+            if section.id in section_ids:
+                first = line_of(self.raw, ("sections", section_ids[section.id], "id"))
+                self.problem(("sections", s_index, "id"), f"sezione '{section.id}' ripetuta "
+                             f"(già usata alla riga {first})")
+            section_ids.setdefault(section.id, s_index)
             fields = [self._field(f, ("sections", s_index, "fields", f_index), seen)
                       for f_index, f in enumerate(section.fields)]
             sections[s_index] = section.model_copy(update={"fields": fields})
@@ -142,6 +191,9 @@ class _Checker:
             self.problem(loc + ("id",), f"id '{f.id}' ripetuto (già usato alla riga "
                                         f"{line_of(self.raw, seen[key] + ('id',))})", f.id)
         seen[key] = loc
+        if parent and f.type == "repeat":
+            self.problem(loc + ("type",), f"il gruppo '{f.id}' non può stare dentro un altro "
+                         f"gruppo ('{parent}')", f.id)
         if f.type not in fieldtypes.REGISTRY:
             self.problem(loc + ("type",), f"tipo '{f.type}' sconosciuto"
                          + _hint(f.type, fieldtypes.REGISTRY), f.id)
@@ -192,6 +244,24 @@ class _Checker:
         for name in sorted(names - known - set(HELPERS) - CONTEXT_NAMES):
             self.problem(loc, f"l'espressione «{source}» usa '{name}', che non è un campo del "
                          "modulo" + _hint(name, known | set(HELPERS) | CONTEXT_NAMES), field_id)
+        if "parametri" in names and "parametri" not in known:
+            self._parameters(loc, str(source), field_id)
+
+    def _parameters(self, loc: tuple, source: str, field_id: str) -> None:
+        """A misspelt parameter would silently never match: report it with a hint."""
+        missing = set()
+        for path in parameter_paths(source):
+            node = self.parameters
+            for depth, key in enumerate(path):
+                if not isinstance(node, dict):
+                    break
+                if key not in node:
+                    missing.add((path[:depth + 1], tuple(node)))
+                    break
+                node = node[key]
+        for path, siblings in sorted(missing):
+            self.problem(loc, f"l'espressione «{source}» usa 'parametri.{'.'.join(path)}', che "
+                         f"non è in {PARAMETERS_FILE}" + _hint(path[-1], siblings), field_id)
 
     def _references(self, form: FormDef, seen: dict) -> None:
         top = {k for k in seen if "." not in k}
@@ -249,11 +319,20 @@ def _read(path: Path, problems: list[Problem]):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(str(path), line, "YAML non valido: "
-                                + str(getattr(exc, "problem", None) or exc)))
+        detail = str(getattr(exc, "problem", None) or exc)
+        problems.append(Problem(str(path), line, "YAML non valido: " + detail
+                                + _yaml_hint(detail)))
     except UnicodeDecodeError:
         problems.append(Problem(str(path), 1, "il file non è in UTF-8"))
     return None
+
+
+def _yaml_hint(detail: str) -> str:
+    if "'\\t'" in detail:
+        return " (rientro con un tabulatore: usare solo spazi)"
+    if "block end" in detail or "not allowed here" in detail or "expected <block" in detail:
+        return " (controllare il rientro: le chiavi dello stesso livello vanno allineate)"
+    return ""
 
 
 def _load_lists(directory: Path, problems: list[Problem]) -> dict[str, list[ChoiceDef]]:
@@ -261,8 +340,16 @@ def _load_lists(directory: Path, problems: list[Problem]) -> dict[str, list[Choi
     if not path.exists():
         return {}
     raw = _read(path, problems) or {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(str(path), 1, "il file deve contenere liste con un nome "
+                                "(nome_lista: [voci...])"))
+        return {}
     lists = {}
     for name, items in raw.items():
+        if not isinstance(items, list):
+            problems.append(Problem(str(path), raw.key_lines.get(name, 1),
+                                    f"lista '{name}' non valida: serve un elenco di voci"))
+            continue
         try:
             lists[name] = [ChoiceDef.model_validate(
                 {"value": item, "label": str(item)} if not isinstance(item, dict) else item)
@@ -287,24 +374,20 @@ def load_library(directory: str | Path) -> Library:
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
-        form = _load_one(path, library, problems)
-        if form is None:
-            continue
-        if form.id in origins:
-            problems.append(Problem(str(path), 1, f"id '{form.id}' già usato da "
-                                    f"{origins[form.id]}", form.id))
-            continue
-        origins[form.id] = str(path)
-        library.forms[form.id] = form
+        form = _load_one(path, library, problems, origins)
+        if form is not None:
+            library.forms[form.id] = form
     problems += _cross_checks(library)
     if problems:
         raise DefinitionError(problems)
     return library
 
 
-def _load_one(path: Path, library: Library, problems: list[Problem]) -> Form | None:
+def _load_one(path: Path, library: Library, problems: list[Problem],
+              origins: dict[str, str]) -> Form | None:
+    known = len(problems)
     raw = _read(path, problems)
-    if raw is None:
+    if len(problems) > known:
         return None
     if not isinstance(raw, dict):
         problems.append(Problem(str(path), 1, "il file deve descrivere un modulo "
@@ -316,17 +399,27 @@ def _load_one(path: Path, library: Library, problems: list[Problem]) -> Form | N
     except ValidationError as exc:
         problems += _pydantic_problems(str(path), raw, form_id, exc)
         return None
+    id_line = raw.key_lines.get("id", 1)
     if definition.id != path.stem:
-        problems.append(Problem(str(path), raw.key_lines.get("id", 1), f"l'id '{definition.id}' "
+        problems.append(Problem(str(path), id_line, f"l'id '{definition.id}' "
                                 f"deve coincidere con il nome del file ('{path.stem}')",
                                 definition.id))
-    checker = _Checker(str(path), raw, definition, library.lists)
+    if definition.id in origins:
+        problems.append(Problem(str(path), id_line, f"id '{definition.id}' già usato da "
+                                f"{origins[definition.id]}", definition.id))
+        return None
+    origins[definition.id] = str(path)
+    checker = _Checker(str(path), raw, definition, library.lists, library.parameters)
     definition = checker.run()
     problems += checker.problems
     if checker.problems:
         return None
     try:
         form = Form(definition, source=str(path))
+    except CircularComputation as exc:
+        problems.append(Problem(str(path), line_of(raw, checker.seen[exc.field]), str(exc),
+                                definition.id, exc.field))
+        return None
     except ValueError as exc:
         problems.append(Problem(str(path), 1, str(exc), definition.id))
         return None

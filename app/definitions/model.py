@@ -86,6 +86,17 @@ class FieldDef(Strict):
                              "contenere solo lettere, cifre e '_' (es. 'data_nascita')")
         return value
 
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        # Checked here: WTForms compiles it only when the page is first built.
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"espressione regolare non valida ({exc})") from None
+        return value
+
     @field_validator("choices", mode="before")
     @classmethod
     def _choices(cls, value: Any) -> Any:

@@ -238,3 +238,33 @@ def m004_entries(db: Database) -> None:
 @migration
 def m005_person_extra(db: Database) -> None:
     db.execute("ALTER TABLE persons ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'")
+
+
+@migration
+def m006_documents(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            case_id INTEGER REFERENCES cases(id),
+            person_id INTEGER REFERENCES persons(id),
+            entry_id INTEGER REFERENCES entries(id),
+            entry_rev INTEGER,
+            template_id TEXT NOT NULL,
+            template_sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            draft INTEGER NOT NULL DEFAULT 0,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            content BLOB NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX documents_case ON documents(case_id, created_at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER documents_no_{verb.lower()} BEFORE {verb} ON documents
+            BEGIN
+                SELECT RAISE(ABORT, 'i documenti prodotti sono conservati come inviati');
+            END""")

@@ -4,6 +4,8 @@ from flask import Flask, current_app, g
 
 from .. import store
 from ..catalog import Catalog, load_catalog
+from ..documents.pdf import PdfPool
+from ..documents.service import Documents, load_documents
 from ..store import migrations
 
 
@@ -25,6 +27,11 @@ def get_catalog() -> Catalog:
     return current_app.extensions["cartella.catalog"]
 
 
+def get_documents() -> Documents:
+    """The document templates in use (linted at start-up)."""
+    return current_app.extensions["cartella.documents"]
+
+
 def init_app(app: Flask) -> None:
     """Apply pending migrations, load and check the forms, close each request's connection.
 
@@ -33,7 +40,11 @@ def init_app(app: Flask) -> None:
     db = store.connect(app.config["DATABASE"])
     try:
         migrations.migrate(db)
-        app.extensions["cartella.catalog"] = load_catalog(app.config["FORMS_DIR"], db)
+        catalog = load_catalog(app.config["FORMS_DIR"], db)
+        app.extensions["cartella.catalog"] = catalog
+        app.extensions["cartella.documents"] = load_documents(
+            catalog, app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"],
+            pdf=PdfPool(size=app.config.get("PDF_WORKERS"), timeout=app.config["PDF_TIMEOUT"]))
     finally:
         db.conn.close()
     app.teardown_appcontext(close_db)
