@@ -110,9 +110,10 @@ class TemplateLinter:
         texts = xlsx_texts if self.template.definition.is_excel else docx_texts
         scope = _Scope()
         excel = self.template.definition.is_excel
+        row = None
         for located in texts(self.template.path):
-            if excel:
-                scope = _Scope()  # an Excel loop lives in its row
+            if excel and located.line != row:
+                scope, row = _Scope(), located.line  # an Excel loop lives in its row
             for match in TAG.finditer(located.text):
                 if match.group(1) is not None:
                     self._expression(match.group(1), scope, located)
