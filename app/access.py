@@ -25,6 +25,8 @@ PERMISSIONS = {
     "entry.delete": {COORDINATOR, SOCIAL_WORKER},
     "entry.restore": {COORDINATOR},
     "entry.sensitive": {COORDINATOR, SOCIAL_WORKER},
+    "document.generate": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "document.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
 }
 
 

@@ -43,9 +43,11 @@ def case_values(case: dict) -> dict:
     return values
 
 
-def sheet_values(form: Form, entry: dict) -> dict:
-    """One sheet: every field as templates see it, plus its state."""
-    values = {fid: template_value(f, entry["data"].get(fid)) for fid, f in form.fields.items()}
+def sheet_values(form: Form, entry: dict, hide_sensitive: bool = False) -> dict:
+    """One sheet: every field as templates see it (sensitive ones blank if hidden), its state."""
+    hidden = form.sensitive_fields() if hide_sensitive else set()
+    values = {fid: template_value(f, None if fid in hidden else entry["data"].get(fid))
+              for fid, f in form.fields.items()}
     values.update({
         "_modulo": form.title, "_stato": entry["status"], "_revisione": entry["rev"],
         "_aggiornata": _date(entry.get("updated_at")),
@@ -67,17 +69,22 @@ def operator_values(user: dict) -> dict:
 
 
 def build_context(db: Database, catalog: Catalog, *, case: dict, person: dict, office: dict,
-                  user: dict, entry: dict | None = None, today: date | None = None) -> dict:
-    """Everything a template may use for one case (and one sheet, when given)."""
+                  user: dict, entry: dict | None = None, today: date | None = None,
+                  hide_sensitive: bool = False) -> dict:
+    """Everything a template may use for one case (and one sheet, when given).
+
+    With `hide_sensitive` (a user who may not see sensitive sections), their fields are blank.
+    """
     schede = {}
     for form_id in catalog.forms:
         latest = entry_store.latest(db, case["id"], form_id)
         if latest is not None:
             schede[form_id] = sheet_values(catalog.form(db, form_id, latest["form_version"]),
-                                           latest)
+                                           latest, hide_sensitive)
     scheda = None
     if entry is not None:
-        scheda = sheet_values(catalog.form(db, entry["form_id"], entry["form_version"]), entry)
+        scheda = sheet_values(catalog.form(db, entry["form_id"], entry["form_version"]), entry,
+                              hide_sensitive)
     return {
         "persona": person_values(person, catalog.forms.get("persona")),
         "pratica": case_values(case), "scheda": scheda, "schede": schede,

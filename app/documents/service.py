@@ -22,6 +22,10 @@ MIMETYPES = {
 }
 
 
+class DocumentError(Exception):
+    """A template could not be filled."""
+
+
 @dataclass
 class Produced:
     """A generated document, archived."""
@@ -53,16 +57,22 @@ class Documents:
         return [f for f in template.definition.formats if f != "pdf" or self.pdf.available]
 
     def render(self, template: Template, context: dict) -> bytes:
-        if template.definition.is_excel:
-            return render_xlsx(template.path, context)
-        return render_docx(template.path, context)
+        """The filled file; DocumentError (in Italian, naming the template) if it fails."""
+        try:
+            if template.definition.is_excel:
+                return render_xlsx(template.path, context)
+            return render_docx(template.path, context)
+        except Exception as exc:  # noqa: BLE001 - any template failure is reported, not a 500
+            raise DocumentError(f"errore nel modello «{template.definition.title}» "
+                                f"({template.path.name}): {exc}") from exc
 
     def produce(self, db: Database, template_id: str, fmt: str, *, case: dict, person: dict,
-                office: dict, user: dict, entry: dict | None = None) -> Produced:
+                office: dict, user: dict, entry: dict | None = None,
+                hide_sensitive: bool = False) -> Produced:
         """Render one document for a case (and a sheet), convert if asked, archive it."""
         template = self.templates[template_id]
         context = build_context(db, self.catalog, case=case, person=person, office=office,
-                                user=user, entry=entry)
+                                user=user, entry=entry, hide_sensitive=hide_sensitive)
         content = self.render(template, context)
         native = "xlsx" if template.definition.is_excel else "docx"
         if fmt == "pdf":

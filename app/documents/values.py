@@ -169,7 +169,7 @@ def template_value(f: FieldDef, raw):
     if raw is None or raw == "" or raw == []:
         if f.type == "multichoice":
             return Scelte([], [], _options(f))
-        return None
+        return [] if f.type == "repeat" else None
     kind = f.type
     if kind == "repeat":
         return [{sub.id: template_value(sub, (row or {}).get(sub.id)) for sub in f.fields}

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from .. import sheets, store
 from ..cycle import PHASES, phase_index
 from ..store import cases as case_store
+from ..store import documents as document_store
 from ..store import entries as entry_store
 from ..store import users as user_store
-from .db import get_catalog, get_db
+from .db import get_catalog, get_db, get_documents
 from .forms import CaseForm, CloseCaseForm, ReopenCaseForm, options
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
 
@@ -105,10 +106,14 @@ def view(case_id: int):
 
 def _render_view(case: dict, close_form: CloseCaseForm, status: int = 200):
     entries = entry_store.of_case(get_db(), case["id"])
+    documents = get_documents()
     return render_template(
         "cases/view.html", case=case, phases=PHASES, current=phase_index(case["fase"]),
         close_form=close_form, reopen_form=ReopenCaseForm(), today=date.today().isoformat(),
         cycle=sheets.cycle_overview(get_catalog(), case, entries),
+        templates=documents.for_case({e["form_id"] for e in entries}),
+        formats=documents.formats, pdf=documents.pdf.available,
+        produced=document_store.of_case(get_db(), case["id"]),
     ), status
 
 

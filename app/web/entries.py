@@ -8,7 +8,7 @@ from .. import access, sheets, store
 from ..store import cases as case_store
 from ..store import entries as entry_store
 from ..webforms import apply_row_action, form_class, form_data, values_from
-from .db import get_catalog, get_db
+from .db import get_catalog, get_db, get_documents
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
 
 bp = Blueprint("entries", __name__)
@@ -72,7 +72,10 @@ def new(case_id: int):
 def view(entry_id: int):
     sheet = Sheet(entry_id)
     state = sheet.form.evaluate(sheet.stored, sheet.ctx)
-    return render_template("entries/view.html", sheet=sheet, state=state)
+    documents = get_documents()
+    return render_template("entries/view.html", sheet=sheet, state=state,
+                           templates=documents.for_entry(sheet.form.id),
+                           formats=documents.formats, pdf=documents.pdf.available)
 
 
 @bp.route("/schede/<int:entry_id>/modifica", methods=["GET", "POST"])

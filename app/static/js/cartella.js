@@ -6,3 +6,46 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Live updates of a sheet re-render blocks from the values sent with the request. Whatever the
+// user typed or chose in those blocks while the request was on its way (a slow network) would
+// be wiped by the swap: carry it over into the new content.
+(function () {
+  function state(control) {
+    return control.type === "checkbox" || control.type === "radio" ? control.checked : control.value;
+  }
+
+  function snapshot(form) {
+    var seen = {};
+    Array.prototype.forEach.call(form.elements, function (control) {
+      if (control.id) { seen[control.id] = state(control); }
+    });
+    return seen;
+  }
+
+  var sent = null;  // what the form held when the response being swapped was requested
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = elt.form || (elt.closest && elt.closest("form"));
+    if (form && event.detail.xhr) { event.detail.xhr.cartellaSent = snapshot(form); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    sent = (event.detail.xhr && event.detail.xhr.cartellaSent) || null;
+  });
+  document.addEventListener("htmx:afterSettle", function () { sent = null; });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (!sent) { return; }
+    var fragment = event.detail.fragment;
+    event.detail.target.querySelectorAll("input, select, textarea").forEach(function (control) {
+      if (!control.id || (control.id in sent && sent[control.id] === state(control))) { return; }
+      var fresh = fragment.querySelector("#" + CSS.escape(control.id));
+      if (!fresh || fresh.tagName !== control.tagName || fresh.type !== control.type) { return; }
+      if (control.type === "checkbox" || control.type === "radio") {
+        fresh.checked = control.checked;
+      } else {
+        fresh.value = control.value;
+      }
+    });
+  });
+})();
