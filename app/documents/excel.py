@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import range_boundaries
 
-from .values import FILTERS, Importo, SiNo, etichetta
+from .values import FILTERS, Importo, SiNo, blank_none, etichetta
 
 FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
 ONLY_EXPR = re.compile(r"^\s*\{\{(.+?)\}\}\s*$", re.S)
@@ -29,7 +29,7 @@ REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
 
 
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
+    env = SandboxedEnvironment(autoescape=False, finalize=blank_none)
     env.filters.update(FILTERS)
     return env
 

@@ -18,6 +18,11 @@ from ..definitions.model import FieldDef
 CHECKED, UNCHECKED = "☒", "☐"
 
 
+def blank_none(value):
+    """Jinja's finalize: an unanswered field prints as nothing, not as 'None'."""
+    return "" if value is None else value
+
+
 def data(value) -> str:
     """dd/mm/yyyy."""
     if not value:

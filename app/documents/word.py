@@ -8,14 +8,14 @@ from docx.shared import Pt, RGBColor
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
-from .values import FILTERS
+from .values import FILTERS, blank_none
 
 DRAFT_MARK = "BOZZA — documento non definitivo, generato da una scheda non completa"
 
 
 def environment() -> SandboxedEnvironment:
     """The only environment templates run in: sandboxed (no code), autoescaped (no lost '<')."""
-    env = SandboxedEnvironment(autoescape=True)
+    env = SandboxedEnvironment(autoescape=True, finalize=blank_none)
     env.filters.update(FILTERS)
     return env
 
