@@ -4,8 +4,8 @@ from pathlib import Path
 
 from . import store
 from .catalog import Catalog, person_form_problems, version_problems
-from .documents.service import template_problems
 from .definitions import DefinitionError, Problem, load_library
+from .documents.service import template_problems
 from .store import migrations
 
 

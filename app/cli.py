@@ -1,12 +1,11 @@
 """The `cartella` command: thin wrappers that parse, call the library and report."""
 
+import json
 import os
 import secrets
 import sys
 
 import click
-
-import json
 
 from . import create_app, store
 from .definitions import DefinitionError
@@ -190,3 +189,43 @@ def check(as_json: bool, forms_dir: str | None) -> None:
                        f"{summary['templates']} modelli verificati.")
     if problems:
         raise SystemExit(1)
+
+
+@main.command()
+@click.argument("template_id")
+@click.option("--entry", "entry_id", type=int, help="scheda da cui produrre il documento")
+@click.option("--cases", "cases_arg", help="'all' oppure id delle pratiche separati da virgola")
+@click.option("--office", "office_code", help="con --cases all: solo le pratiche di un ufficio")
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "pdf"]), default=None)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="file prodotto")
+def render(template_id, entry_id, cases_arg, office_code, fmt, output) -> None:
+    """Produce a document from a sheet, or a ZIP of documents for many cases."""
+    from .documents.scripting import render_cases, render_entry
+
+    app = _app()
+    documents = app.extensions["cartella.documents"]
+    template = documents.templates.get(template_id)
+    if template is None:
+        raise click.ClickException(f"modello '{template_id}' inesistente; disponibili: "
+                                   + ", ".join(sorted(documents.templates)))
+    fmt = fmt or ("xlsx" if template.definition.is_excel else "docx")
+    if fmt not in documents.formats(template):
+        raise click.ClickException(f"formato {fmt} non disponibile per {template_id}")
+    db = _db(app)
+    if entry_id is not None:
+        produced = render_entry(db, documents, template_id, fmt, entry_id)
+        target = output or produced.filename
+        with open(target, "wb") as handle:
+            handle.write(produced.content)
+        click.echo(f"Documento salvato in {target} (archiviato con id {produced.document_id}).")
+        return
+    if not cases_arg or not output:
+        raise click.UsageError("indicare --entry, oppure --cases con -o FILE.zip")
+    result = render_cases(app, db, documents, template_id, fmt, cases_arg, office_code)
+    with open(output, "wb") as handle:
+        handle.write(result.zip_bytes)
+    click.echo(f"{len(result.done)} documenti in {output}.")
+    for outcome in result.failed:
+        click.echo(f"non prodotto: {outcome.label}: {outcome.error}", err=True)
+    if result.failed:
+        raise SystemExit(1 if not result.done else 0)

@@ -139,3 +139,31 @@ def count_by_phase(db: Database, scope: Scope) -> dict[str, int]:
     return {r["fase"]: r["n"] for r in db.query(
         f"SELECT c.fase, COUNT(*) AS n FROM cases c WHERE {clause} AND c.stato = 'aperta' "
         "GROUP BY c.fase", args)}
+
+
+def office_of(db: Database, case_id: int) -> int:
+    """The office a case belongs to."""
+    row = db.execute("SELECT office_id FROM cases WHERE id = ?", [case_id]).fetchone()
+    if row is None:
+        raise NotFound(case_id)
+    return row[0]
+
+
+def with_complete_sheet(db: Database, scope: Scope, form_id: str, *, stato: str = "",
+                        updated_from: str = "", updated_to: str = "") -> list[int]:
+    """Cases of the scope that have a complete sheet of a form (optionally saved in a period)."""
+    clause, args = case_where(scope, "c")
+    where = [clause, "e.form_id = ?", "e.status = 'completa'", "e.deleted_at IS NULL"]
+    args.append(form_id)
+    if stato:
+        where.append("c.stato = ?")
+        args.append(stato)
+    if updated_from:
+        where.append("e.updated_at >= ?")
+        args.append(updated_from)
+    if updated_to:
+        where.append("e.updated_at < date(?, '+1 day')")
+        args.append(updated_to)
+    return [r["id"] for r in db.query(
+        "SELECT DISTINCT c.id FROM cases c JOIN entries e ON e.case_id = c.id "
+        f"WHERE {' AND '.join(where)} ORDER BY c.id", args)]

@@ -181,3 +181,11 @@ def pop_submission(db: Database, token: str) -> dict | None:
 
 def count(db: Database) -> int:
     return db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
+
+def by_id(db: Database, entry_id: int) -> dict:
+    """An entry regardless of scope (for the command line, which acts as the system)."""
+    rows = list(db.query("SELECT id, office_id, case_id FROM entries WHERE id = ?", [entry_id]))
+    if not rows:
+        raise NotFound(entry_id)
+    return rows[0]

@@ -3,7 +3,6 @@
 from sqlite_utils import Database
 
 from . import atomic
-
 from .clock import now_iso
 
 

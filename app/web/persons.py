@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 
 from .. import access, store
 from ..people import check_cf
+from ..sheets import check_submission
 from ..store import audit as audit_store
 from ..store import persons as person_store
-from ..sheets import check_submission
 from ..webforms import form_class, form_data, values_from
 from .db import get_catalog, get_db
 from .forms import PersonForm
