@@ -27,6 +27,8 @@ PERMISSIONS = {
     "entry.sensitive": {COORDINATOR, SOCIAL_WORKER},
     "document.generate": {COORDINATOR, SOCIAL_WORKER, STAFF},
     "document.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "document.batch": {COORDINATOR, SOCIAL_WORKER, STAFF},
+    "document.register": {COORDINATOR, STAFF},
 }
 
 

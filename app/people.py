@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 
 from codicefiscale import codicefiscale
@@ -29,6 +30,16 @@ class CfCheck:
         return not self.error
 
 
+@lru_cache(maxsize=4096)
+def _decode(code: str) -> dict | None:
+    """Decoded data of a valid code, None if invalid (decoding is slow: cached, done once)."""
+    try:
+        decoded = codicefiscale.decode(code)
+    except ValueError:
+        return None
+    return decoded if codicefiscale.is_valid(code) else None
+
+
 def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfCheck:
     """Validate a codice fiscale; warn when it disagrees with the typed birth date or sex."""
     code = normalize_cf(value)
@@ -37,11 +48,13 @@ def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfChe
     if len(code) != 16:
         return CfCheck(code, _("Il codice fiscale deve avere 16 caratteri (ne ha %(n)s).",
                                n=len(code)))
-    if not codicefiscale.is_valid(code):
+    decoded = _decode(code)
+    if decoded is None:
         return CfCheck(code, _("Codice fiscale non valido: controllare i caratteri, "
                                "il carattere di controllo finale non corrisponde."))
-    decoded = codicefiscale.decode(code)
     result = CfCheck(code)
+    if birth_date is None and not sex:
+        return result
     born = decoded["birthdate"].date()
     if birth_date and (born.day, born.month, born.year % 100) != (
         birth_date.day, birth_date.month, birth_date.year % 100

@@ -585,3 +585,16 @@ def test_a_correct_definition_loads(tmp_path):
     library = load_library(tmp_path)
     assert list(library.forms) == ["scheda"]
     assert [c.value for c in library.lists["parentela"]] == ["coniuge", "figlio"]
+
+
+def test_private_attributes_are_refused_at_load(tmp_path):
+    from app.definitions import DefinitionError, load_library
+
+    (tmp_path / "privato.yaml").write_text(
+        "id: privato\nversion: 1\ntitle: P\nphase: accesso\nsections:\n"
+        "  - id: s\n    title: S\n    fields:\n"
+        "      - {id: a, type: text, label: A}\n"
+        "      - {id: b, type: computed, label: B, expr: a.__class__}\n")
+    with pytest.raises(DefinitionError) as info:
+        load_library(tmp_path)
+    assert any("'__class__'" in p.message and p.line == 10 for p in info.value.problems)

@@ -8,6 +8,7 @@ checked against the form's fields when the definition is loaded.
 from datetime import date
 from decimal import Decimal
 
+from jinja2.exceptions import SecurityError
 from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -154,8 +155,19 @@ class Expression:
         try:
             return self._compiled(**context)
         except (TypeError, ArithmeticError, ValueError, AttributeError, KeyError,
-                UndefinedError):
+                UndefinedError, SecurityError):
             return None
 
     def unknown_names(self, known: set[str]) -> set[str]:
         return self.names - known - set(HELPERS) - CONTEXT_NAMES
+
+
+def private_attributes(source: str) -> set[str]:
+    """Attributes starting with '_' that an expression reaches for (never allowed)."""
+    from jinja2 import nodes
+
+    try:
+        tree = ENV.parse("{{ (" + source + ") }}")
+    except TemplateSyntaxError:
+        return set()
+    return {n.attr for n in tree.find_all(nodes.Getattr) if n.attr.startswith("_")}

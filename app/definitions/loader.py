@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from . import fieldtypes
 from .compiled import CircularComputation, Form
 from .errors import DefinitionError, Problem
-from .expressions import ExpressionError, names_used, parameter_paths
+from .expressions import ExpressionError, names_used, private_attributes, parameter_paths
 from .model import IDENT, PHASES, ChoiceDef, FieldDef, FormDef
 from .yamlines import LineDict, line_of, load_yaml
 
@@ -244,6 +244,9 @@ class _Checker:
         for name in sorted(names - known - set(HELPERS) - CONTEXT_NAMES):
             self.problem(loc, f"l'espressione «{source}» usa '{name}', che non è un campo del "
                          "modulo" + _hint(name, known | set(HELPERS) | CONTEXT_NAMES), field_id)
+        for attr in sorted(private_attributes(str(source))):
+            self.problem(loc, f"l'espressione «{source}» usa '{attr}': i nomi che iniziano "
+                         "con '_' non sono accessibili", field_id)
         if "parametri" in names and "parametri" not in known:
             self._parameters(loc, str(source), field_id)
 

@@ -22,7 +22,7 @@ from .word import environment
 TAG = re.compile(r"\{\{(.*?)\}\}|\{%-?\s*(?:p|tr|tc|r)?\s+(.*?)\s*-?%\}", re.S)
 FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
 ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "bozza",
-         "pratiche", "loop", "range", "true", "false", "none", "True", "False", "None"}
+         "pratiche", "periodo", "loop", "range", "true", "false", "none", "True", "False", "None"}
 OFFICE_KEYS = {"id", "code", "name", "nome", "address", "indirizzo", "phone", "telefono",
                "email", "pec", "created_at"}
 OPERATOR_KEYS = {"nome", "qualifica", "username"}
@@ -172,6 +172,8 @@ class TemplateLinter:
     def _check_path(self, path: list[str], scope: _Scope, located: Located):
         root = path[0]
         bound = scope.lookup(root)
+        if bound == ["pratiche"] and len(path) > 1:
+            return self._check_path(path[1:], _Scope(), located)  # p.persona... like persona...
         if bound is not False:
             if bound and len(path) > 1:
                 sub = self._repeat_fields(bound)

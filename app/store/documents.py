@@ -35,9 +35,19 @@ def of_case(db: Database, case_id: int) -> list[dict]:
 def get(db: Database, scope: Scope, document_id: int) -> dict:
     """One document with its bytes, if its case is in the viewer's scope."""
     clause, args = case_where(scope, "c")
+    # Registers (no case) cover the whole office: not for who sees only their own cases.
+    office_wide = "(d.case_id IS NULL AND d.office_id = ?)" if scope.member_id is None else "0"
+    office_args = [scope.office_id] if scope.member_id is None else []
     rows = list(db.query(
-        "SELECT d.* FROM documents d JOIN cases c ON c.id = d.case_id "
-        f"WHERE d.id = ? AND {clause}", [document_id, *args]))
+        "SELECT d.* FROM documents d LEFT JOIN cases c ON c.id = d.case_id "
+        f"WHERE d.id = ? AND ({office_wide} OR (d.case_id IS NOT NULL AND {clause}))",
+        [document_id, *office_args, *args]))
     if not rows:
         raise NotFound(document_id)
     return rows[0]
+
+
+def registers(db: Database, office_id: int, limit: int = 50) -> list[dict]:
+    """Documents of an office not tied to one case (registers), newest first."""
+    return list(db.query(_LIST + " WHERE d.case_id IS NULL AND d.office_id = ? "
+                         "ORDER BY d.id DESC LIMIT ?", [office_id, limit]))

@@ -268,3 +268,22 @@ def m006_documents(db: Database) -> None:
             BEGIN
                 SELECT RAISE(ABORT, 'i documenti prodotti sono conservati come inviati');
             END""")
+
+
+@migration
+def m007_batch_jobs(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE batch_jobs (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            template_id TEXT NOT NULL,
+            format TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'in_corso',
+            failures TEXT NOT NULL DEFAULT '[]',
+            zip BLOB,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        )""")
