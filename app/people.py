@@ -2,8 +2,8 @@
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from codicefiscale import codicefiscale
 from flask_babel import gettext as _

@@ -8,8 +8,8 @@ checked against the form's fields when the definition is loaded.
 from datetime import date
 from decimal import Decimal
 
-from jinja2.exceptions import SecurityError
 from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 

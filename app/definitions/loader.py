@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from . import fieldtypes
 from .compiled import CircularComputation, Form
 from .errors import DefinitionError, Problem
-from .expressions import ExpressionError, names_used, private_attributes, parameter_paths
+from .expressions import ExpressionError, names_used, parameter_paths, private_attributes
 from .model import IDENT, PHASES, ChoiceDef, FieldDef, FormDef
 from .yamlines import LineDict, line_of, load_yaml
 

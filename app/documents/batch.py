@@ -109,14 +109,19 @@ def render_case(job: Job, case_id: int) -> Outcome:
 
 
 def run_batch(job: Job, case_ids: list[int], workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Render every case on a pool of processes; return the ZIP and the outcomes."""
+              progress: Callable[[int, int], None] | None = None,
+              mp_context=None) -> BatchResult:
+    """Render every case on a pool of processes; return the ZIP and the outcomes.
+
+    From a threaded server pass `mp_context=multiprocessing.get_context("spawn")`: forking a
+    process that has other threads running can copy a held lock into the child.
+    """
     workers = workers or max(1, os.cpu_count() or 1)
     result = BatchResult(b"")
     names: set[str] = set()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
-            ProcessPoolExecutor(max_workers=workers) as pool:
+            ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
         futures = [pool.submit(render_case, job, case_id) for case_id in case_ids]
         for count, future in enumerate(as_completed(futures), start=1):
             outcome = future.result()
