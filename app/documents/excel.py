@@ -24,7 +24,7 @@ from openpyxl.utils.cell import range_boundaries
 from .values import FILTERS, Importo, SiNo, blank_none, etichetta
 
 FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
-ONLY_EXPR = re.compile(r"^\s*\{\{(.+?)\}\}\s*$", re.S)
+ONLY_EXPR = re.compile(r"^\s*\{\{((?:(?!\{\{|\}\}).)+)\}\}\s*$", re.S)  # one placeholder
 REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
 
 

@@ -76,6 +76,18 @@ class _Scope:
 
     def __init__(self):
         self.stack: list[tuple[str, list[str] | None]] = []
+        self.loops: list[int] = []  # stack size when each open loop began
+
+    def open_loop(self, *bound: tuple[str, list[str] | None]) -> None:
+        self.loops.append(len(self.stack))
+        self.stack.extend(bound)
+
+    def close_loop(self) -> bool:
+        """Forget the innermost loop's variables (both of `for a, b in`); False if none."""
+        if not self.loops:
+            return False
+        del self.stack[self.loops.pop():]
+        return True
 
     def lookup(self, name: str):
         for var, path in reversed(self.stack):
@@ -119,8 +131,9 @@ class TemplateLinter:
                     self._expression(match.group(1), scope, located)
                 else:
                     self._statement(match.group(2).strip(), scope, located, excel)
-        if scope.stack and not excel:
-            self._problem(1, f"manca {{% endfor %}} per il ciclo su '{scope.stack[-1][0]}'", None)
+        if scope.loops and not excel:
+            name = scope.stack[scope.loops[-1]][0]
+            self._problem(1, f"manca {{% endfor %}} per il ciclo su '{name}'", None)
         return self.problems
 
     def _statement(self, statement: str, scope: _Scope, located: Located, excel: bool) -> None:
@@ -132,13 +145,12 @@ class TemplateLinter:
                 self._problem(1, f"ciclo non valido: «{{% {statement} %}}»", located)
                 return
             path = self._expression(match.group(3), scope, located)
-            scope.stack.append((match.group(1), path))
+            bound = [(match.group(1), path)]
             if match.group(2):
-                scope.stack.append((match.group(2), None))
+                bound = [(match.group(1), None), (match.group(2), None)]
+            scope.open_loop(*bound)
         elif keyword == "endfor":
-            if scope.stack:
-                scope.stack.pop()
-            elif not excel:
+            if not scope.close_loop() and not excel:
                 self._problem(1, "{% endfor %} senza un {% for %} aperto", located)
         elif keyword in ("if", "elif"):
             self._expression(body, scope, located)
