@@ -6,7 +6,9 @@ Placeholders follow docs/modelli.md; every template must pass `cartella check`.
 The catalogs (catalogo.yaml) are written by hand next to the files.
 """
 
+import re
 import sys
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from openpyxl.utils import get_column_letter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+GENERATED = "Modello di Cartella generato da scripts/build_templates.py"
 FONT = "Arial"
 INK = RGBColor(0x1A, 0x1A, 0x1A)
 HEAD_FILL = "DCE3EC"
@@ -36,6 +39,7 @@ NAME = "{{ persona.cognome }} {{ persona.nome }}"
 BORN = "nato/a a {{ persona.luogo_nascita }} il {{ persona.data_nascita }}"
 RESIDENCE = ("{{ persona.indirizzo }}{% if persona.indirizzo and persona.comune_residenza %}, "
              "{% endif %}{{ persona.comune_residenza }}")
+QUALIFICA = "{{ operatore.qualifica or \"L'operatore\" }}"
 OPERATOR = "{{ operatore.nome }}{% if operatore.qualifica %}, {{ operatore.qualifica }}{% endif %}"
 
 
@@ -49,6 +53,7 @@ class WordTemplate:
         self.doc.core_properties.title = title
         self.doc.core_properties.author = "Cartella"
         self.doc.core_properties.language = "it-IT"
+        self.doc.core_properties.comments = GENERATED
         self._page()
         self._styles()
         self._letterhead()
@@ -162,7 +167,7 @@ class WordTemplate:
     def field_text(self, label: str, expr: str) -> None:
         """A labelled free text, only when filled in."""
         with self.when(expr):
-            self.para(f"**{label}**", after=0)
+            self.para(f"**{label}**", after=0, before=4).paragraph_format.keep_with_next = True
             self.text("{{ " + expr + " }}")
 
     def checkboxes(self, expr: str) -> None:
@@ -191,11 +196,25 @@ class WordTemplate:
         self.para(f"**Oggetto:** {text}", align="justify", after=8)
 
     def signature(self, role: str, *lines: str, place_date: str = "Data {{ oggi|data }}"):
-        self.para(place_date, before=14, after=6)
-        self.para(role, indent=9, align="center", after=0)
-        for line in lines:
-            self.para(line, indent=9, align="center", after=0)
+        """Place and date, then the signer's block on the right, kept on one page."""
+        block = [self.para(place_date, before=14, after=6),
+                 self.para(role, indent=9, align="center", after=0)]
+        block += [self.para(line, indent=9, align="center", after=0) for line in lines]
+        for paragraph in block:
+            paragraph.paragraph_format.keep_with_next = True
         self.para("_______________________________", indent=9, align="center", before=18)
+
+    def signatures(self, rows: list[tuple[str, str]]) -> None:
+        """A table of signatures: role | name | a blank space to sign in."""
+        table = self._table(3, [5, 6.2, 5.5])
+        for cell, text in zip(table.add_row().cells, ["Per", "Nome e cognome", "Firma"]):
+            _cell(cell, text, bold=True, fill=HEAD_FILL)
+        for role, name in rows:
+            cells = table.add_row().cells
+            _cell(cells[0], role, bold=True)
+            _cell(cells[1], name)
+            cells[2].paragraphs[0].paragraph_format.space_after = Pt(24)
+        self.para(after=2)
 
     def facts(self, rows: list[tuple], widths=(5.2, 11.5)) -> None:
         """A two-column table label | value; a row with a third item shows only if it holds."""
@@ -385,7 +404,7 @@ def relazione_sociale() -> WordTemplate:
     with doc.when("scheda.interventi_proposti"):
         doc.para("**Interventi proposti:** {{ scheda.interventi_proposti }}")
     doc.field_text("Proposta", "scheda.proposta")
-    doc.signature("L'assistente sociale", "{{ operatore.nome }}", "{{ operatore.qualifica }}")
+    doc.signature(QUALIFICA, "{{ operatore.nome }}")
     return doc
 
 
@@ -573,7 +592,6 @@ def verbale_monitoraggio() -> WordTemplate:
     doc.para("**Prossima verifica:** {{ scheda.prossima_verifica }}", before=6)
     doc.para("Letto, confermato e sottoscritto.", before=8)
     doc.signature("L'operatore", "{{ scheda.operatore or operatore.nome }}",
-                  "{{ operatore.qualifica }}",
                   place_date="Data {{ scheda.data_monitoraggio }}")
     return doc
 
@@ -613,7 +631,7 @@ def relazione_valutazione_finale() -> WordTemplate:
     with doc.when("scheda.esito_percorso == 'riformulazione'"):
         doc.field_text("Nuovi bisogni per il nuovo progetto", "scheda.nuovi_bisogni")
     doc.signature("L'operatore", "{{ scheda.operatore or operatore.nome }}",
-                  "{{ operatore.qualifica }}", place_date="Data {{ scheda.data_valutazione }}")
+                  place_date="Data {{ scheda.data_valutazione }}")
     return doc
 
 
@@ -688,9 +706,9 @@ def domanda_misura_b1() -> WordTemplate:
              "si impegna a comunicare ogni variazione della situazione del beneficiario.")
     doc.para("{{ scheda.luogo }}{% if scheda.luogo and scheda.data_firma %}, {% endif %}"
              "{{ scheda.data_firma }}", before=10)
-    doc.facts([("Il richiedente", "{{ scheda.richiedente_nome }}\n\n"),
-               ("Per l'ASST / il valutatore", "{{ scheda.valutatore }}\n\n"),
-               ("Il case manager", OPERATOR + "\n\n")], widths=(5.2, 11.5))
+    doc.signatures([("Il richiedente", "{{ scheda.richiedente_nome }}"),
+                    ("L'ASST – il valutatore", "{{ scheda.valutatore }}"),
+                    ("Il servizio sociale", OPERATOR)])
     return doc
 
 
@@ -1036,6 +1054,13 @@ XL_HEAD = PatternFill("solid", fgColor=HEAD_FILL)
 XL_TOTAL = PatternFill("solid", fgColor=LABEL_FILL)
 
 
+def _workbook(title: str) -> Workbook:
+    book = Workbook()
+    book.properties.title, book.properties.creator = title, "Cartella"
+    book.properties.description = GENERATED
+    return book
+
+
 def _xl_title(sheet, text: str, last_column: str, subtitle: str = "") -> None:
     sheet.merge_cells(f"A1:{last_column}1")
     sheet["A1"] = text
@@ -1091,7 +1116,7 @@ PLAN_ROW = 7
 
 def piano_economico(path: Path, sources: list[str]) -> None:
     """The budget of a plan: one row per intervention, totals and a summary by funding source."""
-    book = Workbook()
+    book = _workbook("Piano economico del progetto")
     sheet = book.active
     sheet.title = "Piano economico"
     _xl_title(sheet, "PIANO ECONOMICO DEL PROGETTO INDIVIDUALIZZATO", "J", "{{ ufficio.nome }}")
@@ -1115,6 +1140,7 @@ def piano_economico(path: Path, sources: list[str]) -> None:
     _xl_row(sheet, PLAN_ROW, [c[1].format(r=PLAN_ROW) if c[1].startswith("=") else c[1]
                               for c in PLAN_COLUMNS],
             formats=[c[3] for c in PLAN_COLUMNS])
+    sheet.row_dimensions[PLAN_ROW].height = 40  # copied to every row: room for three lines
     total = PLAN_ROW + 1
     _xl_row(sheet, total, ["Totale", None, None, None, None, None,
                            f"=SUM(G{PLAN_ROW}:G{PLAN_ROW})", None, None,
@@ -1179,16 +1205,19 @@ B1_ROW = 5
 
 def rendicontazione_b1(path: Path) -> None:
     """The periodic B1 report to the Region: one row per beneficiary, with totals."""
-    book = Workbook()
+    book = _workbook("Rendicontazione Misura B1")
     sheet = book.active
     sheet.title = "Beneficiari B1"
     last = get_column_letter(len(B1_COLUMNS))
     _xl_title(sheet, "MISURA B1 – RENDICONTAZIONE DEI BENEFICIARI", last,
-              "{{ ufficio.nome }} – estrazione del {{ oggi|data }}")
+              "{{ ufficio.nome }}{% if periodo and periodo.dal %} – dal {{ periodo.dal }}"
+              "{% endif %}{% if periodo and periodo.al %} al {{ periodo.al }}{% endif %}"
+              " – estrazione del {{ oggi|data }}")
     header = B1_ROW - 1
     _xl_row(sheet, header, [c[0] for c in B1_COLUMNS], bold=True, fill=XL_HEAD)
     _xl_row(sheet, B1_ROW, [c[1].format(first=header) if c[1].startswith("=") else c[1]
                             for c in B1_COLUMNS], formats=[c[3] for c in B1_COLUMNS])
+    sheet.row_dimensions[B1_ROW].height = 54  # copied to every row: room for four lines
     total = B1_ROW + 1
     values = ["Totale", f"=COUNTA(B{B1_ROW}:B{B1_ROW})"] + [None] * (len(B1_COLUMNS) - 2)
     values[12] = f'=COUNTIF(M{B1_ROW}:M{B1_ROW},"Sì")'
@@ -1220,15 +1249,36 @@ def fund_sources() -> list[str]:
     return [choice.label.it for choice in fonte.choices]
 
 
+FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def reproducible(path: Path) -> None:
+    """Same content, same bytes: fixed dates in the zip and in docProps, so git shows only
+    real changes and a document archive's template hash stays put."""
+    with zipfile.ZipFile(path) as source:
+        items = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in items:
+            if name == "docProps/core.xml":
+                data = CORE_DATES.sub(rb"\g<1>2026-01-01T00:00:00Z\3", data)
+            info = zipfile.ZipInfo(name, FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+
+
 def main() -> None:
-    words = ROOT / "doc_templates"
+    built = []
     for name, build in WORD_TEMPLATES.items():
-        build().save(words / f"{name}.docx")
-        print(f"doc_templates/{name}.docx")
-    sheets = ROOT / "spreadsheets"
-    piano_economico(sheets / "piano_economico.xlsx", fund_sources())
-    rendicontazione_b1(sheets / "rendicontazione_b1.xlsx")
-    print("spreadsheets/piano_economico.xlsx\nspreadsheets/rendicontazione_b1.xlsx")
+        built.append(ROOT / "doc_templates" / f"{name}.docx")
+        build().save(built[-1])
+    built.append(ROOT / "spreadsheets" / "piano_economico.xlsx")
+    piano_economico(built[-1], fund_sources())
+    built.append(ROOT / "spreadsheets" / "rendicontazione_b1.xlsx")
+    rendicontazione_b1(built[-1])
+    for path in built:
+        reproducible(path)
+        print(path.relative_to(ROOT))
 
 
 if __name__ == "__main__":
