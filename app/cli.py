@@ -229,3 +229,33 @@ def render(template_id, entry_id, cases_arg, office_code, fmt, output) -> None:
         click.echo(f"non prodotto: {outcome.label}: {outcome.error}", err=True)
     if result.failed:
         raise SystemExit(1 if not result.done else 0)
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--form", "form_id", required=True, help="modulo in cui importare")
+@click.option("--office", "office_code", required=True, help="codice dell'ufficio")
+@click.option("--sheet", default=None, help="foglio da leggere (predefinito: il primo)")
+@click.option("--area", default="non_autosufficienza", show_default=True,
+              help="area delle pratiche nuove")
+@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--save-mapping", "save_mapping", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="solo anteprima: non scrive nulla")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def import_(path, form_id, office_code, sheet, area, mapping_path, save_mapping, dry_run,
+            report_path, as_json) -> None:
+    """Import a legacy register (xlsx, xls, xlsb, ods, csv) into a form."""
+    from .imports.scripting import run_import
+
+    app = _app()
+    summary = run_import(app, _db(app), path, form_id, office_code, sheet=sheet, area=area,
+                         mapping_path=mapping_path, save_mapping=save_mapping, dry_run=dry_run,
+                         report_path=report_path)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in summary["text"]:
+            click.echo(line)
+    if summary.get("fatal"):
+        raise SystemExit(2)

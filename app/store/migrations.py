@@ -287,3 +287,36 @@ def m007_batch_jobs(db: Database) -> None:
             created_at TEXT NOT NULL,
             finished_at TEXT
         )""")
+
+
+@migration
+def m008_imports(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            form_id TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            sheet TEXT NOT NULL DEFAULT '',
+            mapping TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            outcomes TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'completata',
+            created_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            undone_at TEXT,
+            undone_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("""
+        CREATE TABLE import_items (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            kind TEXT NOT NULL CHECK (kind IN ('person', 'case', 'entry')),
+            object_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('created', 'updated')),
+            before TEXT,
+            after_rev INTEGER,
+            after_stamp TEXT
+        )""")
+    db.execute("CREATE INDEX import_items_import ON import_items(import_id)")

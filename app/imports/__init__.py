@@ -1,0 +1,1 @@
+"""Imports of legacy registers: reading in a child process, layout, mapping, coercion, commit."""

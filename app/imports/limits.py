@@ -1,0 +1,84 @@
+"""Limits on untrusted files, and the checks that need no parsing (size, type, zip bombs)."""
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+ZIP_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".ods"}
+EXTENSIONS = SPREADSHEET_EXTENSIONS | {".csv", ".txt"}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read; the message says why, in Italian, for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps for one untrusted file (configurable in the app's settings)."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_uncompressed: int = 400 * 1024 * 1024
+    max_ratio: int = 200
+    max_rows: int = 200_000
+    max_columns: int = 200
+    memory_bytes: int = 1536 * 1024 * 1024
+    seconds: int = 120
+
+
+def precheck(path: Path, original_name: str, limits: Limits) -> str:
+    """Cheap checks before any parser sees the file; return the format to read it as."""
+    extension = Path(original_name).suffix.lower()
+    if extension not in EXTENSIONS:
+        shown = extension or "senza estensione"
+        raise ImportFileError(f"«{original_name}»: formato non supportato ({shown}). Sono "
+                              "accettati .xlsx, .xlsm, .xls, .xlsb, .ods e .csv.")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportFileError(f"«{original_name}» è vuoto.")
+    if size > limits.max_bytes:
+        raise ImportFileError(f"«{original_name}» pesa {size // (1024 * 1024)} MB: il massimo è "
+                              f"{limits.max_bytes // (1024 * 1024)} MB.")
+    head = path.read_bytes()[:8] if size < 4096 else _head(path)
+    if extension in ZIP_EXTENSIONS:
+        if head.startswith(OLE_MAGIC):
+            raise ImportFileError(f"«{original_name}» è protetto da password (file cifrato): "
+                                  "aprilo in Excel, togli la password e salvalo di nuovo.")
+        if not head.startswith(ZIP_MAGIC):
+            raise ImportFileError(f"«{original_name}» non è un file {extension} valido: il "
+                                  "contenuto non corrisponde all'estensione (file rinominato o "
+                                  "danneggiato).")
+        _check_zip(path, original_name, limits)
+    elif extension == ".xls" and not head.startswith(OLE_MAGIC):
+        raise ImportFileError(f"«{original_name}» non è un file .xls valido: il contenuto non "
+                              "corrisponde all'estensione.")
+    elif extension in (".csv", ".txt"):
+        if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            raise ImportFileError(f"«{original_name}» è un file Excel, non un CSV: usa "
+                                  "l'estensione giusta.")
+        return "csv"
+    return extension.lstrip(".")
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(8)
+
+
+def _check_zip(path: Path, original_name: str, limits: Limits) -> None:
+    """A zip bomb is refused by its own table of contents, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(f"«{original_name}» è danneggiato o incompleto (archivio non "
+                              "leggibile): salvalo di nuovo dal programma di origine.") from exc
+    total = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if total > limits.max_uncompressed or total / packed > limits.max_ratio:
+        raise ImportFileError(f"«{original_name}» si espande a {total // (1024 * 1024)} MB "
+                              "una volta aperto: troppo per un registro (possibile file "
+                              "malevolo). Il massimo è "
+                              f"{limits.max_uncompressed // (1024 * 1024)} MB.")

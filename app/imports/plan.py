@@ -1,0 +1,257 @@
+"""What each row of a register becomes: a person, a case, a sheet — planned before writing.
+
+The plan reads the database once (persons, open cases and sheets of the office) and decides
+row by row: invalid (a present value that is wrong, or a row tied to nobody), merged (the
+same person and sheet twice in the file), and for the sheet: create, update or unchanged.
+A row that lacks what the form requires becomes a draft sheet marked incomplete.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from ..definitions import Form, fieldtypes
+from ..definitions.fieldtypes import parse_date
+from ..store import imports as import_store
+from .mapping import ENTRY_ID
+
+PERSON_FIELDS = ("codice_fiscale", "cognome", "nome", "sesso", "data_nascita", "luogo_nascita",
+                 "cittadinanza", "comune_residenza", "indirizzo", "telefono", "email")
+SEX = {"m": "M", "maschio": "M", "uomo": "M", "f": "F", "femmina": "F", "donna": "F"}
+
+
+@dataclass
+class CellProblem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class RowPlan:
+    """One data row of the file and its fate."""
+
+    number: int
+    cells: list
+    person: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    errors: list[CellProblem] = field(default_factory=list)
+    outcome: str = ""
+    person_id: int | None = None
+    person_action: str = "same"
+    case_id: int | None = None
+    entry: dict | None = None
+    data: dict | None = None
+    status: str = "bozza"
+    missing: list[str] = field(default_factory=list)
+    merged_into: int | None = None
+    entry_id_wanted: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and self.merged_into is None
+
+
+@dataclass
+class Plan:
+    """The whole import, before anything is written."""
+
+    form: Form
+    office_id: int
+    mapping: dict[int, str]
+    headers: list
+    rows: list[RowPlan]
+    area: str
+
+    def counts(self) -> dict:
+        valid = [r for r in self.rows if r.valid]
+        return {
+            "rows": len(self.rows),
+            "created": sum(1 for r in valid if r.outcome == "crea"),
+            "updated": sum(1 for r in valid if r.outcome == "aggiorna"),
+            "unchanged": sum(1 for r in valid if r.outcome == "invariata"),
+            "incomplete": sum(1 for r in valid if r.outcome != "invariata"
+                              and r.status == "bozza"),
+            "persons_created": len({r.person["_key"] for r in valid
+                                    if r.person_action == "create"}),
+            "persons_updated": sum(1 for r in valid if r.person_action == "update"),
+            "merged": sum(1 for r in self.rows if r.merged_into is not None),
+            "invalid": sum(1 for r in self.rows if r.errors),
+        }
+
+    def errors(self) -> list[CellProblem]:
+        return [e for r in self.rows for e in r.errors]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return str(value).strip()
+
+
+def _person_from(row: RowPlan, mapping: dict, headers: list) -> None:
+    ctype, dtype = fieldtypes.get("codice_fiscale"), fieldtypes.get("date")
+    for column, target in mapping.items():
+        if not target.startswith("persona.") or column >= len(row.cells):
+            continue
+        name, raw = target.split(".", 1)[1], row.cells[column]
+        header = str(headers[column])
+        if raw in (None, ""):
+            continue
+        try:
+            if name == "codice_fiscale":
+                row.person[name] = ctype.parse(raw, None)
+            elif name == "data_nascita":
+                row.person[name] = dtype.parse(raw, None)
+            elif name == "sesso":
+                value = SEX.get(_text(raw).lower())
+                if value is None:
+                    raise ValueError(f"«{raw}» non è un sesso (M/F)")
+                row.person[name] = value
+            elif name == "cognome_nome":
+                words = _text(raw).split()
+                row.person.setdefault("cognome", " ".join(words[:-1]) or words[0])
+                row.person.setdefault("nome", words[-1] if len(words) > 1 else "")
+            else:
+                row.person[name] = _text(raw)
+        except ValueError as exc:
+            row.errors.append(CellProblem(row.number, header, str(exc)))
+
+
+def _values_from(row: RowPlan, form: Form, mapping: dict, headers: list) -> None:
+    for column, target in mapping.items():
+        f = form.fields.get(target)
+        if f is None or column >= len(row.cells):
+            continue
+        raw = row.cells[column]
+        try:
+            value = fieldtypes.get(f.type).parse(raw, f)
+        except ValueError as exc:
+            row.errors.append(CellProblem(row.number, str(headers[column]), str(exc)))
+            continue
+        if value not in (None, "", []):
+            row.values[target] = value
+
+
+def _key(person: dict) -> tuple | None:
+    if person.get("codice_fiscale"):
+        return ("cf", person["codice_fiscale"])
+    if person.get("cognome") and person.get("nome") and person.get("data_nascita"):
+        return ("nome", person["cognome"].lower(), person["nome"].lower(), person["data_nascita"])
+    return None
+
+
+class _Index:
+    """The office's persons, open cases and sheets of the form, read once."""
+
+    def __init__(self, db: Database, office_id: int, form: Form):
+        self.people = import_store.office_people(db, office_id)
+        self.by_key = {}
+        for person in self.people:
+            key = _key(person)
+            if key:
+                self.by_key[key] = person
+        self.open_cases = import_store.office_open_cases(db, office_id)
+        self.entries = import_store.office_entries(db, office_id, form.id)
+        self.by_id = {e["id"]: e for e in self.entries}
+
+
+def _entry_key(form: Form, data: dict) -> tuple:
+    keys = [k for k in form.definition.import_key if k in form.fields]
+    return tuple((k, data.get(k)) for k in keys)
+
+
+def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_rows: list[int],
+              headers: list, mapping: dict[int, str], area: str, first_row: int = 1,
+              context: dict | None = None) -> Plan:
+    """Decide every row; read-only."""
+    index = _Index(db, office_id, form)
+    plan = Plan(form, office_id, mapping, headers, [], area)
+    seen: dict[tuple, RowPlan] = {}
+    id_column = next((c for c, t in mapping.items() if t == ENTRY_ID), None)
+    for number in data_rows:
+        row = RowPlan(number + first_row, rows[number])
+        _person_from(row, mapping, headers)
+        _values_from(row, form, mapping, headers)
+        plan.rows.append(row)
+        key = _key(row.person)
+        if key is None and not row.errors:
+            row.errors.append(CellProblem(row.number, "", "riga non collegabile a una persona: "
+                                          "servono il codice fiscale oppure cognome, nome e "
+                                          "data di nascita"))
+        if row.errors:
+            row.outcome = "non valida"
+            continue
+        row.person["_key"] = key
+        entry_key = (key, _entry_key(form, row.values))
+        if entry_key in seen:
+            first = seen[entry_key]
+            first.values.update(row.values)
+            first.person.update({k: v for k, v in row.person.items() if v})
+            row.merged_into, row.outcome = first.number, f"unita alla riga {first.number}"
+            continue
+        seen[entry_key] = row
+        row.entry_id_wanted = _wanted_entry(row, id_column)
+    for row in plan.rows:
+        if row.valid:
+            _decide(row, form, index, context or {})
+    return plan
+
+
+def _wanted_entry(row: RowPlan, id_column: int | None) -> int | None:
+    if id_column is None or id_column >= len(row.cells):
+        return None
+    value = _text(row.cells[id_column])
+    return int(value) if value.isdigit() else None
+
+
+def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
+    existing = index.by_key.get(row.person["_key"])
+    if existing is None:
+        row.person_action = "create"
+    else:
+        row.person_id = existing["id"]
+        changes = {k: v for k, v in row.person.items() if k in PERSON_FIELDS and v
+                   and str(existing.get(k) or "") != str(v)}
+        row.person_action = "update" if changes else "same"
+        row.case_id = index.open_cases.get(existing["id"])
+    entry = None
+    wanted = row.entry_id_wanted
+    if wanted is not None:
+        entry = index.by_id.get(wanted)
+        if entry is None or (row.person_id and entry["person_id"] != row.person_id):
+            row.errors.append(CellProblem(row.number, "id_scheda", f"la scheda {wanted} non "
+                                          "esiste in questo ufficio o è di un'altra persona"))
+            row.outcome = "non valida"
+            return
+    elif row.person_id is not None:
+        entry = _matching_entry(form, index, row)
+    base = dict(entry["data"]) if entry else {}
+    merged = {**base, **row.values}
+    state = form.evaluate(form.decode(merged), context)
+    data = form.encode(state.values)
+    errors = form.check(state, context, complete=True)
+    row.missing = sorted(str(k if isinstance(k, str) else k[0]) for k in errors)
+    row.status = "bozza" if errors else "completa"
+    row.entry, row.data = entry, data
+    if entry is None:
+        row.outcome = "crea"
+    elif entry["data"] == data and entry["status"] == row.status:
+        row.outcome = "invariata"
+    else:
+        row.outcome = "aggiorna"
+
+
+def _matching_entry(form: Form, index: _Index, row: RowPlan) -> dict | None:
+    keys = [k for k in form.definition.import_key if k in form.fields]
+    candidates = [e for e in index.entries if e["person_id"] == row.person_id]
+    if keys:
+        wanted = {k: row.values.get(k) for k in keys}
+        candidates = [e for e in candidates if all(e["data"].get(k) == v
+                                                   for k, v in wanted.items())]
+    return candidates[-1] if candidates else None
+
+
+__all__ = ["CellProblem", "Plan", "RowPlan", "plan_rows", "parse_date"]

@@ -1,0 +1,120 @@
+"""An import from start to end, for the wizard and the command line."""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from ..definitions import Form
+from .limits import Limits
+from .mapping import Layout, find_layout, match_headers, targets
+from .plan import Plan, plan_rows
+from .reader import RawSheet, read_file
+
+
+@dataclass
+class Prepared:
+    """A file read and laid out, ready for a mapping and a plan."""
+
+    raw: RawSheet
+    layout: Layout
+
+    @property
+    def headers(self) -> list:
+        rows = self.raw.rows
+        return rows[self.layout.header_row] if rows else []
+
+
+def prepare(path: str | Path, original_name: str, form: Form, sheet: str | None = None,
+            limits: Limits = Limits(), header_row: int | None = None) -> Prepared:
+    """Read the file in a child process and find its header, data rows and suggested mapping."""
+    raw = read_file(path, original_name, sheet, limits)
+    layout = find_layout(raw.rows, form)
+    if header_row is not None and 0 <= header_row < len(raw.rows):
+        layout = _with_header(raw.rows, form, header_row)
+    return Prepared(raw, layout)
+
+
+def _with_header(rows: list, form: Form, header_row: int) -> Layout:
+    forced = find_layout(rows[header_row:], form, scan=1)
+    return Layout(header_row, [n + header_row for n in forced.data_rows], forced.matches,
+                  forced.skipped)
+
+
+def apply_mapping(prepared: Prepared, form: Form, mapping_by_header: dict[str, str | None]
+                  ) -> dict[int, str]:
+    """A saved or confirmed mapping (header text -> field) as column -> field."""
+    from .mapping import normalize
+
+    wanted = {normalize(h): t for h, t in mapping_by_header.items()}
+    valid = {t.key for t in targets(form)}
+    result = {}
+    for column, header in enumerate(prepared.headers):
+        target = wanted.get(normalize(header)) if header not in (None, "") else None
+        if target in valid:
+            result[column] = target
+    return result
+
+
+def suggested_mapping(prepared: Prepared) -> dict[int, str]:
+    return prepared.layout.mapping
+
+
+def plan_import(db, form: Form, office_id: int, prepared: Prepared, mapping: dict[int, str],
+                area: str, context: dict | None = None) -> Plan:
+    return plan_rows(db, form, office_id, prepared.raw.rows, prepared.layout.data_rows,
+                     prepared.headers, mapping, area, prepared.raw.first_row, context)
+
+
+def mapping_yaml(form: Form, prepared: Prepared, mapping: dict[int, str]) -> str:
+    """A confirmed mapping, to reuse with next month's file."""
+    columns = {str(prepared.headers[c]): t for c, t in sorted(mapping.items())}
+    ignored = [str(h) for c, h in enumerate(prepared.headers)
+               if c not in mapping and h not in (None, "")]
+    return yaml.safe_dump({"modulo": form.id, "colonne": columns, "ignorate": ignored},
+                           allow_unicode=True, sort_keys=False)
+
+
+def read_mapping(text: str) -> dict[str, str | None]:
+    data = yaml.safe_load(text) or {}
+    return dict(data.get("colonne") or {})
+
+
+OUTCOME_FILL = {"non valida": "FFF4CCCC", "crea": "FFE2F0D9", "aggiorna": "FFDDEBF7"}
+
+
+def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
+    """The original rows with an outcome and an error column, to fix and re-import."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Esito importazione"
+    headers = [("" if h is None else str(h)) for h in prepared.headers]
+    sheet.append(["Riga del file", "Esito", "Errori", *headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in plan.rows:
+        problems = "; ".join(f"{e.column}: {e.message}" if e.column else e.message
+                             for e in row.errors)
+        if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
+            problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
+        sheet.append([row.number, row.outcome, problems, *[_cell(v) for v in row.cells]])
+        fill = OUTCOME_FILL.get(row.outcome)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # user text never becomes a formula
+            if fill:
+                cell.fill = PatternFill("solid", fgColor=fill)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _cell(value):
+    return "" if value is None else value
+
+
+__all__ = ["Prepared", "apply_mapping", "match_headers", "plan_import", "prepare",
+           "report_xlsx"]
