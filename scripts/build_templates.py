@@ -754,7 +754,7 @@ def _b1_goals(doc: WordTemplate) -> None:
 # --- Word: courts --------------------------------------------------------------------------
 
 TO_PM = "scheda.modalita_deposito == 'informativa_pm'"
-TRIBUNALE = "{{ scheda.tribunale|replace('Tribunale di ', '')|upper }}"
+TRIBUNALE = "{{ (scheda.tribunale or '')|replace('Tribunale di ', '')|upper }}"
 BENEFICIARY = "{{ scheda.beneficiario_cognome }} {{ scheda.beneficiario_nome }}"
 
 
@@ -887,8 +887,8 @@ def _petition_request(doc: WordTemplate) -> None:
         doc.text("{{ scheda.motivazione_urgenza }}")
 
 
-PROCURA = ("{{ (scheda.procura_altra if scheda.procura == 'altra' else "
-           "scheda.procura|etichetta)|upper }}")
+PROCURA = ("{{ ((scheda.procura_altra if scheda.procura == 'altra' else "
+           "scheda.procura|etichetta) or '')|upper }}")
 MINOR = "{{ scheda.minore_cognome }} {{ scheda.minore_nome }}"
 
 
@@ -989,7 +989,7 @@ AUTHORITIES = [
     ("procura_ordinaria", "ALLA PROCURA DELLA REPUBBLICA PRESSO IL TRIBUNALE DI {sede}"),
     ("arp", "ALL'AUTORITÀ REGIONALE DI PROTEZIONE – {sede}"),
 ]
-SEDE = "{{ scheda.sede_autorita|replace('Tribunale di ', '')|upper }}"
+SEDE = "{{ (scheda.sede_autorita or '')|replace('Tribunale di ', '')|upper }}"
 
 
 def relazione_aggiornamento_ag() -> WordTemplate:
@@ -1267,17 +1267,25 @@ def reproducible(path: Path) -> None:
             target.writestr(info, data)
 
 
-def main() -> None:
+def build_all(root: Path = ROOT) -> list[Path]:
+    """Write every template under root/doc_templates and root/spreadsheets."""
+    (root / "doc_templates").mkdir(parents=True, exist_ok=True)
+    (root / "spreadsheets").mkdir(parents=True, exist_ok=True)
     built = []
     for name, build in WORD_TEMPLATES.items():
-        built.append(ROOT / "doc_templates" / f"{name}.docx")
+        built.append(root / "doc_templates" / f"{name}.docx")
         build().save(built[-1])
-    built.append(ROOT / "spreadsheets" / "piano_economico.xlsx")
+    built.append(root / "spreadsheets" / "piano_economico.xlsx")
     piano_economico(built[-1], fund_sources())
-    built.append(ROOT / "spreadsheets" / "rendicontazione_b1.xlsx")
+    built.append(root / "spreadsheets" / "rendicontazione_b1.xlsx")
     rendicontazione_b1(built[-1])
     for path in built:
         reproducible(path)
+    return built
+
+
+def main() -> None:
+    for path in build_all():
         print(path.relative_to(ROOT))
 
 
