@@ -29,6 +29,8 @@ PERMISSIONS = {
     "document.read": {COORDINATOR, SOCIAL_WORKER, STAFF},
     "document.batch": {COORDINATOR, SOCIAL_WORKER, STAFF},
     "document.register": {COORDINATOR, STAFF},
+    "import.run": {COORDINATOR, STAFF},
+    "form.export": {COORDINATOR, STAFF},
 }
 
 

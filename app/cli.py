@@ -259,3 +259,32 @@ def import_(path, form_id, office_code, sheet, area, mapping_path, save_mapping,
             click.echo(line)
     if summary.get("fatal"):
         raise SystemExit(2)
+
+
+@main.command("export")
+@click.argument("form_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--office", "office_code", default=None)
+@click.option("--from", "date_from", default="", help="schede salvate dal (AAAA-MM-GG)")
+@click.option("--to", "date_to", default="", help="schede salvate fino al (AAAA-MM-GG)")
+def export(form_id, output, office_code, date_from, date_to) -> None:
+    """Export every sheet of a form to Excel (one sheet per repeat)."""
+    from .imports.export import export_form
+    from .store import entries as entry_store
+
+    app = _app()
+    form = app.extensions["cartella.catalog"].forms.get(form_id)
+    if form is None:
+        raise click.ClickException(f"modulo '{form_id}' inesistente")
+    db = _db(app)
+    office_id = None
+    if office_code:
+        try:
+            office_id = office_store.by_code(db, office_code)["id"]
+        except store.NotFound as exc:
+            raise click.ClickException(f"ufficio {office_code} inesistente") from exc
+    count = export_form(form, entry_store.for_export(db, office_id, form_id, date_from,
+                                                     date_to), output)
+    store.audit.append(db, "export", username="cli", object_type="form",
+                       detail={"modulo": form_id, "schede": count})
+    click.echo(f"{count} schede esportate in {output}.")

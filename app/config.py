@@ -35,7 +35,7 @@ def defaults(instance: Path) -> dict:
         "LANGUAGES": {"it": "Italiano", "en": "English"},
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_MINUTES": 15,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "PAGE_SIZE": 50,
         "PDF_WORKERS": None,
         "PDF_TIMEOUT": 90,

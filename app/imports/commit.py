@@ -1,6 +1,7 @@
 """Writing a planned import: every valid row in one transaction, recorded for undo."""
 
 import hashlib
+from collections.abc import Callable
 
 from sqlite_utils import Database
 
@@ -26,7 +27,8 @@ def outcomes(plan: Plan) -> list[dict]:
 
 
 def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: str,
-           user_id: int | None) -> int:
+           user_id: int | None, report: bytes | None = None,
+           progress: Callable[[int, int], None] | None = None) -> int:
     """Apply every valid row (all or nothing) and record the import; return its id."""
     counts = plan.counts()
     mapping = {str(plan.headers[c]): t for c, t in plan.mapping.items()}
@@ -34,10 +36,12 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
         import_id = import_store.record(
             db, office_id=plan.office_id, form_id=plan.form.id, filename=filename,
             sha256=hashlib.sha256(content).hexdigest(), sheet=sheet, mapping=mapping,
-            counts=counts, outcomes=outcomes(plan), user_id=user_id)
+            counts=counts, outcomes=outcomes(plan), user_id=user_id, report=report)
         persons_by_key: dict = {}
         cases_by_person: dict = {}
-        for row in plan.rows:
+        for number, row in enumerate(plan.rows, start=1):
+            if progress and number % 200 == 0:
+                progress(number, len(plan.rows))
             if not row.valid or row.outcome == "invariata" and row.person_action == "same":
                 continue
             person_id = _person(db, row, persons_by_key, plan, import_id, user_id)

@@ -31,9 +31,10 @@ class RawSheet:
 
 
 def read_file(path: str | Path, original_name: str, sheet: str | None = None,
-              limits: Limits = Limits()) -> RawSheet:
+              limits: Limits | None = None) -> RawSheet:
     """Read one sheet (the first visible one by default) of a file, safely."""
     path = Path(path)
+    limits = limits or Limits()
     kind = precheck(path, original_name, limits)
     request = {"path": str(path), "kind": kind, "sheet": sheet, "max_rows": limits.max_rows,
                "max_columns": limits.max_columns}

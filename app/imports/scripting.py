@@ -34,12 +34,13 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     plan = plan_import(db, form, office["id"], prepared, mapping, area, ctx)
     counts = plan.counts()
     committed, import_id = False, None
+    report = report_xlsx(prepared, plan)
     if not dry_run:
         import_id = commit(db, plan, filename=Path(path).name, content=Path(path).read_bytes(),
-                           sheet=prepared.raw.sheet, user_id=None)
+                           sheet=prepared.raw.sheet, user_id=None, report=report)
         committed = True
     if report_path:
-        Path(report_path).write_bytes(report_xlsx(prepared, plan))
+        Path(report_path).write_bytes(report)
     headers = prepared.headers
     summary = {
         **counts, "committed": committed, "import_id": import_id, "sheet": prepared.raw.sheet,

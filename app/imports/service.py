@@ -29,9 +29,9 @@ class Prepared:
 
 
 def prepare(path: str | Path, original_name: str, form: Form, sheet: str | None = None,
-            limits: Limits = Limits(), header_row: int | None = None) -> Prepared:
+            limits: Limits | None = None, header_row: int | None = None) -> Prepared:
     """Read the file in a child process and find its header, data rows and suggested mapping."""
-    raw = read_file(path, original_name, sheet, limits)
+    raw = read_file(path, original_name, sheet, limits or Limits())
     layout = find_layout(raw.rows, form)
     if header_row is not None and 0 <= header_row < len(raw.rows):
         layout = _with_header(raw.rows, form, header_row)

@@ -189,3 +189,25 @@ def by_id(db: Database, entry_id: int) -> dict:
     if not rows:
         raise NotFound(entry_id)
     return rows[0]
+
+
+def for_export(db: Database, office_id: int | None, form_id: str, date_from: str = "",
+               date_to: str = ""):
+    """Live entries of a form (of an office or all), oldest first, with the person's identity."""
+    where, args = ["e.form_id = ?", "e.deleted_at IS NULL"], [form_id]
+    if office_id is not None:
+        where.append("e.office_id = ?")
+        args.append(office_id)
+    if date_from:
+        where.append("e.updated_at >= ?")
+        args.append(date_from)
+    if date_to:
+        where.append("e.updated_at < date(?, '+1 day')")
+        args.append(date_to)
+    for row in db.query(
+            "SELECT e.id, e.form_version, e.status, e.rev, e.updated_at, e.data, "
+            "p.codice_fiscale, p.cognome, p.nome, p.data_nascita FROM entries e "
+            f"JOIN persons p ON p.id = e.person_id WHERE {' AND '.join(where)} ORDER BY e.id",
+            args):
+        row["data"] = json.loads(row["data"])
+        yield row

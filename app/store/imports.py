@@ -9,9 +9,10 @@ from .clock import now_iso
 
 
 def record(db: Database, *, office_id: int, form_id: str, filename: str, sha256: str,
-           sheet: str, mapping: dict, counts: dict, outcomes: list, user_id: int | None) -> int:
+           sheet: str, mapping: dict, counts: dict, outcomes: list, user_id: int | None,
+           report: bytes | None = None) -> int:
     """The import itself (called inside the import's transaction)."""
-    return db["imports"].insert({
+    return db["imports"].insert({"report": report,
         "office_id": office_id, "form_id": form_id, "filename": filename, "sha256": sha256,
         "sheet": sheet, "mapping": json.dumps(mapping, ensure_ascii=False),
         "counts": json.dumps(counts), "outcomes": json.dumps(outcomes, ensure_ascii=False),
@@ -28,7 +29,9 @@ def add_item(db: Database, import_id: int, kind: str, object_id: int, action: st
 
 
 def get(db: Database, office_id: int, import_id: int) -> dict:
-    rows = list(db.query("SELECT i.*, u.full_name AS author FROM imports i LEFT JOIN users u "
+    rows = list(db.query("SELECT i.id, i.office_id, i.form_id, i.filename, i.sha256, i.sheet, "
+                         "i.mapping, i.counts, i.outcomes, i.status, i.created_at, i.undone_at, "
+                         "u.full_name AS author FROM imports i LEFT JOIN users u "
                          "ON u.id = i.created_by WHERE i.id = ? AND i.office_id = ?",
                          [import_id, office_id]))
     if not rows:
@@ -130,3 +133,11 @@ def office_entries(db: Database, office_id: int, form_id: str) -> list[dict]:
     for row in rows:
         row["data"] = json.loads(row["data"])
     return rows
+
+
+def report(db: Database, office_id: int, import_id: int) -> bytes | None:
+    row = db.execute("SELECT report FROM imports WHERE id = ? AND office_id = ?",
+                     [import_id, office_id]).fetchone()
+    if row is None:
+        raise NotFound(import_id)
+    return row[0]

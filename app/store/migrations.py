@@ -320,3 +320,8 @@ def m008_imports(db: Database) -> None:
             after_stamp TEXT
         )""")
     db.execute("CREATE INDEX import_items_import ON import_items(import_id)")
+
+
+@migration
+def m009_import_report(db: Database) -> None:
+    db.execute("ALTER TABLE imports ADD COLUMN report BLOB")

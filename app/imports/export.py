@@ -1,0 +1,91 @@
+"""Export a form to Excel: one sheet for the fields, one per repeat, linked by entry id.
+
+Written with openpyxl's write-only mode (constant memory). Choices as labels, dates as
+dates, numbers as numbers; user text always as text, so '=...' never becomes a formula.
+The file imports back into the same form: rows match their entries by 'Id scheda'.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from ..definitions import Form, fieldtypes
+
+BASE = [("id_scheda", "Id scheda"), ("codice_fiscale", "Codice fiscale"),
+        ("cognome", "Cognome"), ("nome", "Nome"), ("data_nascita", "Data di nascita"),
+        ("stato", "Stato della scheda"), ("aggiornata", "Ultimo salvataggio")]
+
+
+def _exportable(fields) -> list:
+    return [f for f in fields if fieldtypes.get(f.type).has_value and f.type != "repeat"]
+
+
+def _value(f, raw):
+    """A stored value as an Excel cell value of the right type."""
+    if raw is None or raw == [] or raw == "":
+        return None
+    if f.type == "date":
+        return date.fromisoformat(raw)
+    if f.type in ("money", "decimal"):
+        return float(Decimal(str(raw)))
+    if f.type == "integer" or (f.type == "computed" and isinstance(raw, int | float)
+                               and not isinstance(raw, bool)):
+        return raw
+    return fieldtypes.get(f.type).display(raw, f)
+
+
+def _cell(sheet, value, bold: bool = False):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if isinstance(value, date):
+        cell.number_format = "DD/MM/YYYY"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def export_form(form: Form, rows, output) -> int:
+    """Write every entry (rows from store.entries.for_export) to `output`; return the count."""
+    workbook = Workbook(write_only=True)
+    main = workbook.create_sheet(_title(form.title))
+    fields = _exportable(form.fields.values())
+    main.append([_cell(main, label, True) for _, label in BASE]
+                + [_cell(main, f.label_text(), True) for f in fields])
+    repeats = {fid: f for fid, f in form.fields.items() if f.type == "repeat"}
+    repeat_sheets = {}
+    for fid, f in repeats.items():
+        sheet = workbook.create_sheet(_title(f.label_text()))
+        subs = _exportable(f.fields)
+        sheet.append([_cell(sheet, "Id scheda", True), _cell(sheet, "Riga", True)]
+                     + [_cell(sheet, s.label_text(), True) for s in subs])
+        repeat_sheets[fid] = (sheet, subs)
+    count = 0
+    for row in rows:
+        base = [row["id"], row["codice_fiscale"], row["cognome"], row["nome"],
+                date.fromisoformat(row["data_nascita"]) if row["data_nascita"] else None,
+                row["status"], row["updated_at"][:10]]
+        main.append([_cell(main, v) for v in base]
+                    + [_cell(main, _value(f, row["data"].get(f.id))) for f in fields])
+        for fid, (sheet, subs) in repeat_sheets.items():
+            for number, item in enumerate(row["data"].get(fid) or [], start=1):
+                sheet.append([_cell(sheet, row["id"]), _cell(sheet, number)]
+                             + [_cell(sheet, _value(s, item.get(s.id))) for s in subs])
+        count += 1
+    legend = workbook.create_sheet("Legenda")
+    legend.append([_cell(legend, h, True) for h in ("Colonna", "Id del campo", "Tipo")])
+    for fid, label in BASE:
+        legend.append([_cell(legend, label), _cell(legend, fid), _cell(legend, "")])
+    for f in fields:
+        legend.append([_cell(legend, f.label_text()), _cell(legend, f.id),
+                       _cell(legend, f.type)])
+    workbook.save(output)
+    return count
+
+
+def _title(text: str) -> str:
+    cleaned = "".join(c for c in text if c not in "[]:*?/\\")
+    return cleaned[:31] or "Dati"

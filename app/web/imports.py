@@ -1,0 +1,253 @@
+"""The import wizard: upload, sheet and header, mapping, preview, commit, report, undo."""
+
+import io
+import secrets
+import threading
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from .. import store
+from ..cycle import AREAS
+from ..imports.commit import UndoRefused, commit, undo
+from ..imports.export import export_form
+from ..imports.limits import EXTENSIONS, ImportFileError
+from ..imports.mapping import targets
+from ..imports.service import mapping_yaml, plan_import, prepare, report_xlsx
+from ..store import entries as entry_store
+from ..store import imports as import_store
+from .db import get_catalog, get_db
+from .guard import audit, current_user, requires
+
+bp = Blueprint("imports", __name__, url_prefix="/importazioni")
+PROGRESS: dict[str, dict] = {}  # token -> progress of a commit running in the background
+
+
+def _uploads() -> Path:
+    folder = Path(current_app.instance_path) / "caricamenti"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _pending(token: str) -> dict:
+    pending = session.get("importazioni", {}).get(token)
+    if pending is None:
+        abort(404)
+    return pending
+
+
+def _save_pending(token: str, pending: dict) -> None:
+    imports = dict(session.get("importazioni", {}))
+    imports[token] = pending
+    session["importazioni"] = imports
+
+
+def _forms():
+    return [f for f in get_catalog().forms.values() if f.id != "persona"]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("import.run")
+def index():
+    if request.method == "POST":
+        return _upload()
+    return render_template("imports/index.html", forms=_forms(), areas=AREAS,
+                           history=import_store.of_office(get_db(), current_user.office_id),
+                           extensions=", ".join(sorted(EXTENSIONS)))
+
+
+def _upload():
+    upload = request.files.get("file")
+    form = get_catalog().forms.get(request.form.get("modulo", ""))
+    if upload is None or not upload.filename:
+        flash(_("Scegli il file del registro da importare."), "warning")
+        return redirect(url_for("imports.index"))
+    if form is None:
+        flash(_("Scegli il modulo in cui importare il registro."), "warning")
+        return redirect(url_for("imports.index"))
+    token = secrets.token_urlsafe(12)
+    suffix = Path(upload.filename).suffix.lower()[:6]
+    path = _uploads() / f"{token}{suffix}"
+    upload.save(path)
+    _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
+                          "area": request.form.get("area", "non_autosufficienza")})
+    return redirect(url_for("imports.mapping", token=token))
+
+
+def _prepared(pending: dict, sheet=None, header=None):
+    form = get_catalog().forms[pending["form"]]
+    return form, prepare(pending["path"], pending["name"], form, sheet or pending.get("sheet"),
+                         header_row=header if header is not None else pending.get("header"))
+
+
+@bp.route("/<token>/mappa", methods=["GET", "POST"])
+@requires("import.run")
+def mapping(token: str):
+    pending = _pending(token)
+    sheet = request.values.get("foglio") or pending.get("sheet")
+    header = request.values.get("intestazione", type=int)
+    try:
+        form, prepared = _prepared(pending, sheet, None if header is None else header - 1)
+    except ImportFileError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.index"))
+    if request.method == "POST":
+        chosen = {}
+        for column in range(len(prepared.headers)):
+            target = request.form.get(f"colonna_{column}", "")
+            if target:
+                chosen[column] = target
+        pending.update(sheet=prepared.raw.sheet, header=prepared.layout.header_row,
+                       mapping={str(k): v for k, v in chosen.items()})
+        _save_pending(token, pending)
+        return redirect(url_for("imports.preview", token=token))
+    samples = {c: [prepared.raw.rows[r][c] for r in prepared.layout.data_rows[:3]
+                   if c < len(prepared.raw.rows[r])] for c in range(len(prepared.headers))}
+    return render_template("imports/mapping.html", token=token, pending=pending, form=form,
+                           prepared=prepared, targets=targets(form), samples=samples)
+
+
+def _plan(pending: dict):
+    form, prepared = _prepared(pending)
+    mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
+    plan = plan_import(get_db(), form, current_user.office_id, prepared, mapping,
+                       pending["area"], {"parametri": get_catalog().parameters})
+    return form, prepared, mapping, plan
+
+
+@bp.route("/<token>/anteprima")
+@requires("import.run")
+def preview(token: str):
+    pending = _pending(token)
+    try:
+        form, prepared, mapping, plan = _plan(pending)
+    except ImportFileError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.index"))
+    return render_template("imports/preview.html", token=token, pending=pending, form=form,
+                           prepared=prepared, mapping=mapping, plan=plan,
+                           counts=plan.counts())
+
+
+@bp.route("/<token>/mappatura.yaml")
+@requires("import.run")
+def mapping_file(token: str):
+    form, prepared, mapping, _plan_ = _plan(_pending(token))
+    return send_file(io.BytesIO(mapping_yaml(form, prepared, mapping).encode()),
+                     mimetype="text/yaml", as_attachment=True,
+                     download_name=f"mappatura-{form.id}.yaml")
+
+
+@bp.route("/<token>/esito-anteprima.xlsx")
+@requires("import.run")
+def preview_report(token: str):
+    _form, prepared, _mapping, plan = _plan(_pending(token))
+    return send_file(io.BytesIO(report_xlsx(prepared, plan)), as_attachment=True,
+                     download_name="esito-anteprima.xlsx")
+
+
+@bp.route("/<token>/conferma", methods=["POST"])
+@requires("import.run")
+def confirm(token: str):
+    pending = _pending(token)
+    form, prepared, _mapping, plan = _plan(pending)
+    report = report_xlsx(prepared, plan)
+    content = Path(pending["path"]).read_bytes()
+    PROGRESS[token] = {"done": 0, "total": len(plan.rows), "import_id": None, "error": ""}
+    args = (current_app.config["DATABASE"], plan, pending, content, report, current_user.id,
+            token)
+    threading.Thread(target=_commit_in_background, args=args, daemon=True).start()
+    return redirect(url_for("imports.progress", token=token))
+
+
+def _commit_in_background(database, plan, pending, content, report, user_id, token) -> None:
+    db = store.connect(database)
+    state = PROGRESS[token]
+    try:
+        state["import_id"] = commit(
+            db, plan, filename=pending["name"], content=content, sheet=pending.get("sheet", ""),
+            user_id=user_id, report=report,
+            progress=lambda done, total: state.update(done=done))
+        state["done"] = state["total"]
+        Path(pending["path"]).unlink(missing_ok=True)
+    except Exception as exc:  # noqa: BLE001 - nothing was written (one transaction): say so
+        state["error"] = str(exc)
+    finally:
+        db.conn.close()
+
+
+@bp.route("/<token>/avanzamento")
+@requires("import.run")
+def progress(token: str):
+    state = PROGRESS.get(token)
+    if state is None:
+        abort(404)
+    if state["import_id"]:
+        session.get("importazioni", {}).pop(token, None)
+        session.modified = True
+        return redirect(url_for("imports.report", import_id=state["import_id"]))
+    partial = bool(request.headers.get("HX-Request"))
+    return render_template("imports/progress.html", token=token, state=state, partial=partial)
+
+
+@bp.route("/<int:import_id>")
+@requires("import.run")
+def report(import_id: int):
+    try:
+        record = import_store.get(get_db(), current_user.office_id, import_id)
+    except store.NotFound:
+        abort(404)
+    audit("read", "import", import_id)
+    return render_template("imports/report.html", record=record)
+
+
+@bp.route("/<int:import_id>/esito.xlsx")
+@requires("import.run")
+def report_file(import_id: int):
+    try:
+        content = import_store.report(get_db(), current_user.office_id, import_id)
+    except store.NotFound:
+        abort(404)
+    return send_file(io.BytesIO(content or b""), as_attachment=True,
+                     download_name=f"esito-importazione-{import_id}.xlsx")
+
+
+@bp.route("/<int:import_id>/annulla", methods=["POST"])
+@requires("import.run")
+def cancel(import_id: int):
+    try:
+        counts = undo(get_db(), current_user.office_id, import_id, current_user.id)
+    except store.NotFound:
+        abort(404)
+    except UndoRefused as exc:
+        flash(_("L'importazione non può essere annullata: %(e)s.", e=str(exc)), "danger")
+        return redirect(url_for("imports.report", import_id=import_id))
+    flash(_("Importazione annullata: tolte %(s)s schede, %(c)s pratiche e %(p)s persone.",
+            s=counts["entries"], c=counts["cases"], p=counts["persons"]), "success")
+    return redirect(url_for("imports.report", import_id=import_id))
+
+
+@bp.route("/esporta/<form_id>")
+@requires("form.export")
+def export(form_id: str):
+    form = get_catalog().forms.get(form_id)
+    if form is None:
+        abort(404)
+    output = io.BytesIO()
+    count = export_form(form, entry_store.for_export(get_db(), current_user.office_id, form_id),
+                        output)
+    audit("export", "form", detail={"modulo": form_id, "schede": count})
+    return send_file(io.BytesIO(output.getvalue()), as_attachment=True,
+                     download_name=f"{form_id}.xlsx")
