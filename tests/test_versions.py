@@ -7,7 +7,7 @@ import pytest
 from app import cli, create_app, store
 from app.definitions import DefinitionError
 from app.store import cases, entries, forms, offices, persons
-from tests.conftest import FIXTURE_FORMS
+from tests.conftest import FIXTURE_FORMS, FIXTURES
 
 
 @pytest.fixture
@@ -18,7 +18,9 @@ def forms_dir(tmp_path):
 
 
 def _app(tmp_path, forms_dir):
-    return create_app({"INSTANCE_PATH": tmp_path / "instance", "FORMS_DIR": str(forms_dir)})
+    return create_app({"INSTANCE_PATH": tmp_path / "instance", "FORMS_DIR": str(forms_dir),
+                       "DOC_TEMPLATES_DIR": str(FIXTURES / "doc_templates"),
+                       "SPREADSHEETS_DIR": str(FIXTURES / "spreadsheets")})
 
 
 def _entry_with(app, data: dict) -> int:
@@ -93,6 +95,8 @@ def test_cartella_check_reports_with_lines(tmp_path, forms_dir, monkeypatch):
     from click.testing import CliRunner
 
     monkeypatch.setenv("CARTELLA_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("CARTELLA_DOC_TEMPLATES", str(FIXTURES / "doc_templates"))
+    monkeypatch.setenv("CARTELLA_SPREADSHEETS", str(FIXTURES / "spreadsheets"))
     runner = CliRunner()
     result = runner.invoke(cli.main, ["check", "--forms", str(forms_dir)])
     assert result.exit_code == 0 and "OK:" in result.output
