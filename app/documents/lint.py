@@ -168,6 +168,10 @@ class TemplateLinter:
             self._problem(1, f"espressione non valida «{source.strip()}»: {exc.message}",
                           located)
             return None
+        for node in tree.find_all(nodes.Getattr):
+            if node.attr.startswith("_") and node.attr not in SHEET_META:
+                self._problem(1, f"'{node.attr}' non è accessibile: i nomi che iniziano con "
+                              "'_' sono riservati", located)
         for node in tree.find_all(nodes.Filter):
             if node.name not in self.env.filters:
                 self._problem(1, f"filtro '{node.name}' sconosciuto"
