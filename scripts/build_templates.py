@@ -207,7 +207,7 @@ class WordTemplate:
     def signatures(self, rows: list[tuple[str, str]]) -> None:
         """A table of signatures: role | name | a blank space to sign in."""
         table = self._table(3, [5, 6.2, 5.5])
-        for cell, text in zip(table.add_row().cells, ["Per", "Nome e cognome", "Firma"]):
+        for cell, text in zip(table.add_row().cells, ["Per", "Nome e cognome", "Firma"], strict=True):
             _cell(cell, text, bold=True, fill=HEAD_FILL)
         for role, name in rows:
             cells = table.add_row().cells
@@ -236,10 +236,10 @@ class WordTemplate:
         table = self._table(len(headers), widths)
         head = table.add_row()
         _repeat_header(head)
-        for cell, text in zip(head.cells, headers):
+        for cell, text in zip(head.cells, headers, strict=True):
             _cell(cell, text, bold=True, fill=HEAD_FILL)
         self._tag_row(table, f"for {loop}")
-        for cell, text in zip(table.add_row().cells, cells):
+        for cell, text in zip(table.add_row().cells, cells, strict=True):
             _cell(cell, text)
         self._tag_row(table, "endfor")
         if empty:
@@ -249,7 +249,7 @@ class WordTemplate:
             _cell(row[0].merge(row[-1]), empty, italic=True)
             self._tag_row(table, "endif")
         if totals:
-            for cell, text in zip(table.add_row().cells, totals):
+            for cell, text in zip(table.add_row().cells, totals, strict=True):
                 _cell(cell, text, bold=True, fill=LABEL_FILL)
         self.para(after=2)
 
@@ -258,7 +258,7 @@ class WordTemplate:
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        for column, width in zip(table.columns, widths):
+        for column, width in zip(table.columns, widths, strict=True):
             column.width = Cm(width)
         self.widths[table._tbl] = [Cm(w) for w in widths]
         return table
@@ -272,7 +272,7 @@ class WordTemplate:
         for table in self.doc.tables:
             widths = self.widths[table._tbl]
             for row in table.rows:
-                for cell, width in zip(row.cells, widths):
+                for cell, width in zip(row.cells, widths, strict=True):
                     cell.width = width
         self.doc.save(str(path))
 
@@ -520,6 +520,11 @@ def progetto_individualizzato() -> WordTemplate:
              empty="Nessun intervento previsto.",
              totals=["Totale mensile", "", "", "", "{{ scheda.budget_totale }}", ""])
     _plan_budget(doc)
+    _plan_sharing(doc)
+    return doc
+
+
+def _plan_sharing(doc: WordTemplate) -> None:
     doc.heading("Condivisione del progetto")
     doc.para("Il progetto è stato condiviso con la persona: **{{ scheda.condiviso_con_persona }}**.")
     doc.field_text("Modalità di condivisione", "scheda.modalita_condivisione")
@@ -538,7 +543,6 @@ def progetto_individualizzato() -> WordTemplate:
              empty="Nessun partecipante indicato.")
     doc.signature("Il case manager", "{{ scheda.case_manager }}",
                   place_date="Data {{ scheda.data_progetto }}")
-    return doc
 
 
 BUDGET_SOURCES = [("FNA – Misura B1", "budget_fna_b1"), ("FNA – Misura B2", "budget_fna_b2"),
@@ -550,7 +554,7 @@ BUDGET_SOURCES = [("FNA – Misura B1", "budget_fna_b1"), ("FNA – Misura B2", 
 
 def _plan_budget(doc: WordTemplate) -> None:
     doc.heading("Budget di progetto per fonte di finanziamento")
-    doc.facts([(label, "{{ scheda.%s }}" % field, f"scheda.{field}")
+    doc.facts([(label, f"{{{{ scheda.{field} }}}}", f"scheda.{field}")
                for label, field in BUDGET_SOURCES]
               + [("Totale mensile", "**{{ scheda.budget_totale }}**")], widths=(9, 4))
 
@@ -717,7 +721,7 @@ def _b1_conditions(doc: WordTemplate) -> None:
              text, detail) for key, text, detail in B1_CONDITIONS]
     table = doc._table(3, [1.4, 11.3, 4])
     head = table.add_row().cells
-    for cell, label in zip(head, ["", "Condizione", "Rilevazione"]):
+    for cell, label in zip(head, ["", "Condizione", "Rilevazione"], strict=True):
         _cell(cell, label, bold=True, fill=HEAD_FILL)
     for check, text, detail in rows:
         cells = table.add_row().cells
@@ -760,20 +764,7 @@ BENEFICIARY = "{{ scheda.beneficiario_cognome }} {{ scheda.beneficiario_nome }}"
 
 def ricorso_ads() -> WordTemplate:
     doc = WordTemplate("Ricorso per la nomina di amministratore di sostegno")
-    doc.protocol()
-    doc.tag(f"if {TO_PM}")
-    doc.addressee("AL PUBBLICO MINISTERO", f"PRESSO IL TRIBUNALE DI {TRIBUNALE}")
-    doc.tag("else")
-    doc.addressee("AL GIUDICE TUTELARE", f"DEL TRIBUNALE DI {TRIBUNALE}")
-    doc.tag("endif")
-    doc.title("RICORSO PER LA NOMINA DI AMMINISTRATORE DI SOSTEGNO",
-              "(artt. 404 e seguenti del codice civile)")
-    with doc.when(TO_PM):
-        doc.para("Informativa del servizio che ha in cura la persona (art. 406, comma 3, c.c.)",
-                 bold=True, align="center")
-    with doc.when("scheda.urgente"):
-        doc.para("CON RICHIESTA DI PROVVEDIMENTI URGENTI (art. 405, comma 4, c.c.)", bold=True,
-                 align="center", after=10)
+    _petition_heading(doc)
     doc.text(
         "Il/La sottoscritto/a **{{ scheda.ricorrente_nome }} {{ scheda.ricorrente_cognome }}**"
         "{% if scheda.ricorrente_qualita == 'responsabile_servizio' %}, "
@@ -816,6 +807,24 @@ def ricorso_ads() -> WordTemplate:
     return doc
 
 
+def _petition_heading(doc: WordTemplate) -> None:
+    """Protocol, addressee (the judge, or the prosecutor for an art. 406 report) and title."""
+    doc.protocol()
+    doc.tag(f"if {TO_PM}")
+    doc.addressee("AL PUBBLICO MINISTERO", f"PRESSO IL TRIBUNALE DI {TRIBUNALE}")
+    doc.tag("else")
+    doc.addressee("AL GIUDICE TUTELARE", f"DEL TRIBUNALE DI {TRIBUNALE}")
+    doc.tag("endif")
+    doc.title("RICORSO PER LA NOMINA DI AMMINISTRATORE DI SOSTEGNO",
+              "(artt. 404 e seguenti del codice civile)")
+    with doc.when(TO_PM):
+        doc.para("Informativa del servizio che ha in cura la persona (art. 406, comma 3, c.c.)",
+                 bold=True, align="center")
+    with doc.when("scheda.urgente"):
+        doc.para("CON RICHIESTA DI PROVVEDIMENTI URGENTI (art. 405, comma 4, c.c.)", bold=True,
+                 align="center", after=10)
+
+
 def _petition_facts(doc: WordTemplate) -> None:
     doc.heading("Motivi")
     doc.text("{{ scheda.motivi }}")
@@ -830,6 +839,10 @@ def _petition_facts(doc: WordTemplate) -> None:
               "{{ r.telefono }}"], "r in scheda.parenti", [4.6, 3.4, 5.9, 2.8],
              empty="Non risultano parenti o conviventi noti.")
     doc.field_text("Note", "scheda.parenti_note")
+    _petition_hearing_and_administrator(doc)
+
+
+def _petition_hearing_and_administrator(doc: WordTemplate) -> None:
     doc.heading("Audizione del beneficiario")
     doc.tag("if scheda.beneficiario_trasportabile == false")
     doc.text("Il beneficiario non può recarsi presso l'Ufficio del Giudice Tutelare "
@@ -894,16 +907,7 @@ MINOR = "{{ scheda.minore_cognome }} {{ scheda.minore_nome }}"
 
 def segnalazione_tm() -> WordTemplate:
     doc = WordTemplate("Segnalazione alla Procura presso il Tribunale per i Minorenni")
-    doc.protocol()
-    doc.addressee("ALLA PROCURA DELLA REPUBBLICA",
-                  f"PRESSO IL TRIBUNALE PER I MINORENNI DI {PROCURA}")
-    with doc.when("scheda.per_conoscenza"):
-        doc.para("e p.c. {{ scheda.per_conoscenza }}", indent=8.5, after=8)
-    with doc.when("scheda.intervento_403"):
-        urgent = doc.para("URGENTE – COLLOCAMENTO IN LUOGO SICURO AI SENSI DELL'ART. 403 C.C.",
-                          bold=True, align="center", after=8)
-        for side in ("top", "bottom"):
-            _border(urgent, side)
+    _report_addressee(doc)
     doc.title("SEGNALAZIONE DI MINORE IN SITUAZIONE DI PREGIUDIZIO")
     doc.subject(f"segnalazione relativa al/la minore **{MINOR}**, nato/a a "
                 "{{ scheda.minore_luogo_nascita }} il {{ scheda.minore_data_nascita }}"
@@ -937,6 +941,20 @@ def segnalazione_tm() -> WordTemplate:
     doc.signature("Per il servizio {{ scheda.servizio }}", "{{ scheda.operatori }}", OPERATOR,
                   place_date="{{ scheda.luogo }}, {{ scheda.data_segnalazione }}")
     return doc
+
+
+def _report_addressee(doc: WordTemplate) -> None:
+    """Protocol, the prosecutor's office, copies, and the art. 403 banner when urgent."""
+    doc.protocol()
+    doc.addressee("ALLA PROCURA DELLA REPUBBLICA",
+                  f"PRESSO IL TRIBUNALE PER I MINORENNI DI {PROCURA}")
+    with doc.when("scheda.per_conoscenza"):
+        doc.para("e p.c. {{ scheda.per_conoscenza }}", indent=8.5, after=8)
+    with doc.when("scheda.intervento_403"):
+        urgent = doc.para("URGENTE – COLLOCAMENTO IN LUOGO SICURO AI SENSI DELL'ART. 403 C.C.",
+                          bold=True, align="center", after=8)
+        for side in ("top", "bottom"):
+            _border(urgent, side)
 
 
 def _urgent_placement(doc: WordTemplate) -> None:
@@ -1111,7 +1129,7 @@ PLAN_COLUMNS = [  # header, placeholder or formula of the repeating row, width, 
     ("Mesi", '=IF(OR(E{r}="",F{r}=""),"",IFERROR(DATEDIF(E{r},F{r}+1,"m"),""))', 7, "0"),
     ("Costo del periodo", '=IF(I{r}="","",G{r}*I{r})', 15, EURO),
 ]
-PLAN_ROW = 7
+PLAN_ROW = 8  # the facts above, a blank row, the header, then the repeating row
 
 
 def piano_economico(path: Path, sources: list[str]) -> None:
@@ -1137,6 +1155,7 @@ def piano_economico(path: Path, sources: list[str]) -> None:
         sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=7)
     header = PLAN_ROW - 1
     _xl_row(sheet, header, [c[0] for c in PLAN_COLUMNS], bold=True, fill=XL_HEAD)
+    sheet.row_dimensions[header].height = 28
     _xl_row(sheet, PLAN_ROW, [c[1].format(r=PLAN_ROW) if c[1].startswith("=") else c[1]
                               for c in PLAN_COLUMNS],
             formats=[c[3] for c in PLAN_COLUMNS])
@@ -1188,7 +1207,7 @@ B1_COLUMNS = [  # header, placeholder or formula of the repeating row, width, fo
     ("Anno", "{{ p.schede.misura_b1.anno }}", 7, "0"),
     ("Data domanda", "{{ p.schede.misura_b1.data_domanda }}", 12, DATE),
     ("Tipo di domanda", "{{ p.schede.misura_b1.tipo_domanda }}", 16, None),
-    ("Condizioni DM 26/9/2016 art. 3", "{{ p.schede.misura_b1.condizioni_soddisfatte }}", 34,
+    ("Condizioni DM 26/9/2016 art. 3", "{{ p.schede.misura_b1.condizioni_soddisfatte }}", 44,
      None),
     ("ISEE", "{{ p.schede.misura_b1.isee }}", 13, EURO),
     ("Tipo di ISEE", "{{ p.schede.misura_b1.isee_tipo }}", 15, None),
@@ -1215,6 +1234,7 @@ def rendicontazione_b1(path: Path) -> None:
               " – estrazione del {{ oggi|data }}")
     header = B1_ROW - 1
     _xl_row(sheet, header, [c[0] for c in B1_COLUMNS], bold=True, fill=XL_HEAD)
+    sheet.row_dimensions[header].height = 28
     _xl_row(sheet, B1_ROW, [c[1].format(first=header) if c[1].startswith("=") else c[1]
                             for c in B1_COLUMNS], formats=[c[3] for c in B1_COLUMNS])
     sheet.row_dimensions[B1_ROW].height = 54  # copied to every row: room for four lines
@@ -1234,6 +1254,8 @@ def rendicontazione_b1(path: Path) -> None:
         _xl_row(sheet, total + offset, [None, label, None, formula], wrap=False,
                 formats=[None, None, None, fmt])
         sheet.cell(row=total + offset, column=2).font = Font(name=FONT, size=10, bold=True)
+        sheet.merge_cells(start_row=total + offset, start_column=2, end_row=total + offset,
+                          end_column=3)
     for index, column in enumerate(B1_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column[2]
     _xl_print(sheet, header, last)

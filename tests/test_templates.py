@@ -329,7 +329,7 @@ def test_lint_finds_a_typo_and_quotes_the_paragraph(tmp_path, templates, catalog
 
 
 def test_lint_checks_excel_rows_and_registers(tmp_path, templates, catalog):
-    for template_id, cell, typo in (("piano_economico", "C7", "{{ r.erogatre }}"),
+    for template_id, cell, typo in (("piano_economico", "C8", "{{ r.erogatre }}"),
                                     ("rendicontazione_b1", "K5", "{{ p.schede.misura_b1.ise }}")):
         workbook = load_workbook(templates[template_id].path)
         workbook.worksheets[0][cell] = typo
@@ -341,7 +341,7 @@ def test_lint_checks_excel_rows_and_registers(tmp_path, templates, catalog):
     copies, _ = load_templates(tmp_path)
     plan = [str(p) for p in lint_template(copies["piano_economico"], catalog)]
     assert len(plan) == 1 and "'r.erogatre' non esiste" in plan[0] and "erogatore" in plan[0]
-    assert "cella C7" in plan[0]
+    assert "cella C8" in plan[0]
     register = [str(p) for p in lint_template(copies["rendicontazione_b1"], catalog)]
     assert len(register) == 1 and "misura_b1.ise" in register[0], register
 
@@ -441,7 +441,7 @@ def test_plan_budget_rows_types_and_formulas(rendered):
     assert "A1:J1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet["B3"].value == "{cognome} {nome}".format(**rendered["piano_economico"]["person"])
     assert sheet["B4"].value == datetime(2026, 2, 1)
-    first, second, total = 7, 8, 9
+    first, second, total = 8, 9, 10
     assert sheet[f"A{first}"].value == "SAD – Servizio di assistenza domiciliare"
     assert sheet[f"C{second}"].value == "ASST Brianza"
     assert sheet[f"G{first}"].value == pytest.approx(1234.56)
@@ -486,7 +486,7 @@ def test_b1_register_one_row_per_case(rendered):
     assert isinstance(sheet[f"G{first}"].value, int)
     assert isinstance(sheet[f"H{first}"].value, datetime)
     assert sheet[f"M{first}"].value in ("Sì", "No")
-    assert sheet[f"A{last}"].value == f"=ROW()-4"
+    assert sheet[f"A{last}"].value == "=ROW()-4"
     total = last + 1
     assert sheet[f"B{total}"].value == f"=COUNTA(B{first}:B{last})"
     assert sheet[f"Q{total}"].value == f"=SUM(Q{first}:Q{last})"
