@@ -264,3 +264,33 @@ def _scope():
     from app.store.scope import Scope
 
     return Scope(office_id=1)
+
+
+def test_form_list_and_excel_export(app, client, sheet, world):
+    _post(client, sheet, "completa", **{**COMPLETE, "descrizione": "=cmd|' /C calc'!A0",
+                                        "giudizio_professionale": "dato riservato"})
+    html = client.get("/moduli/").get_data(as_text=True)
+    assert "Scheda di prova" in html
+    html = client.get("/moduli/prova").get_data(as_text=True)
+    assert "Rossi Mario" in html and "1 scheda" in html
+    staff = app.test_client()
+    Auth(staff).login("amm_a")
+    response = staff.get("/moduli/prova")
+    assert "Esporta in Excel" in response.get_data(as_text=True)
+    exported = staff.get("/importazioni/esporta/prova")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(exported.data))
+    main = workbook.worksheets[0]
+    header = [c.value for c in main[1]]
+    row = {h: c for h, c in zip(header, main[2], strict=False)}
+    assert row["Cognome"].value == "Rossi"
+    assert row["ISEE"].value == pytest.approx(12345.6)
+    assert row["Descrizione"].value.startswith("=cmd") and row["Descrizione"].data_type == "s"
+    assert row["Data di inizio"].is_date
+    assert "Giudizio professionale" not in header
+    assert "dato riservato" not in str([c.value for r in main.iter_rows() for c in r])
+    family = workbook["Familiari"]
+    assert [c.value for c in family[2]][:3] == [sheet, 1, "Anna Rossi"]

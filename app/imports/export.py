@@ -48,14 +48,18 @@ def _cell(sheet, value, bold: bool = False):
     return cell
 
 
-def export_form(form: Form, rows, output) -> int:
-    """Write every entry (rows from store.entries.for_export) to `output`; return the count."""
+def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> int:
+    """Write every entry (rows from store.entries.for_export) to `output`; return the count.
+
+    Fields in `hidden` (sensitive sections, for who may not see them) are left out.
+    """
     workbook = Workbook(write_only=True)
     main = workbook.create_sheet(_title(form.title))
-    fields = _exportable(form.fields.values())
+    fields = [f for f in _exportable(form.fields.values()) if f.id not in hidden]
     main.append([_cell(main, label, True) for _, label in BASE]
                 + [_cell(main, f.label_text(), True) for f in fields])
-    repeats = {fid: f for fid, f in form.fields.items() if f.type == "repeat"}
+    repeats = {fid: f for fid, f in form.fields.items() if f.type == "repeat"
+               and fid not in hidden}
     repeat_sheets = {}
     for fid, f in repeats.items():
         sheet = workbook.create_sheet(_title(f.label_text()))

@@ -211,3 +211,24 @@ def for_export(db: Database, office_id: int | None, form_id: str, date_from: str
             args):
         row["data"] = json.loads(row["data"])
         yield row
+
+
+def of_form(db: Database, scope: Scope, form_id: str, limit: int = 200,
+            offset: int = 0) -> tuple[list[dict], int]:
+    """Live entries of a form in the viewer's scope, newest first, with the person's name."""
+    clause, args = case_where(scope, "c")
+    base = (" FROM entries e JOIN cases c ON c.id = e.case_id JOIN persons p ON p.id = "
+            f"e.person_id WHERE e.form_id = ? AND e.deleted_at IS NULL AND {clause}")
+    total = db.execute("SELECT COUNT(*)" + base, [form_id, *args]).fetchone()[0]
+    rows = list(db.query(
+        "SELECT e.id, e.case_id, e.status, e.rev, e.updated_at, p.cognome, p.nome, "
+        "p.codice_fiscale" + base + " ORDER BY e.updated_at DESC LIMIT ? OFFSET ?",
+        [form_id, *args, limit, offset]))
+    return rows, total
+
+
+def counts_by_form(db: Database, scope: Scope) -> dict[str, int]:
+    clause, args = case_where(scope, "c")
+    return {r["form_id"]: r["n"] for r in db.query(
+        "SELECT e.form_id, COUNT(*) AS n FROM entries e JOIN cases c ON c.id = e.case_id "
+        f"WHERE e.deleted_at IS NULL AND {clause} GROUP BY e.form_id", args)}

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..store import entries as entry_store
-from . import admin, auth, batch, cases, documents, entries, imports, persons
+from . import admin, auth, batch, cases, documents, entries, forms_list, imports, persons
 from .db import get_db
 from .errors import render_error
 from .filters import register_filters
@@ -60,7 +60,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     register_filters(app)
-    for module in (auth, persons, cases, entries, documents, batch, imports, admin):
+    for module in (auth, persons, cases, entries, forms_list, documents, batch, imports,
+                   admin):
         app.register_blueprint(module.bp)
 
     @app.after_request

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import store
+from .. import access, store
 from ..cycle import AREAS
 from ..imports.commit import UndoRefused, commit, undo
 from ..imports.export import export_form
@@ -246,8 +246,10 @@ def export(form_id: str):
     if form is None:
         abort(404)
     output = io.BytesIO()
+    hidden = frozenset() if access.sees_sensitive(current_user) else frozenset(
+        form.sensitive_fields())
     count = export_form(form, entry_store.for_export(get_db(), current_user.office_id, form_id),
-                        output)
+                        output, hidden)
     audit("export", "form", detail={"modulo": form_id, "schede": count})
     return send_file(io.BytesIO(output.getvalue()), as_attachment=True,
                      download_name=f"{form_id}.xlsx")
