@@ -27,7 +27,7 @@ def register_cases(db: Database, documents: Documents, template_id: str, office_
 
 def produce_register(db: Database, documents: Documents, template_id: str, fmt: str, *,
                      office: dict, user: dict, stato: str = "", date_from: str = "",
-                     date_to: str = "") -> tuple[Produced, int]:
+                     date_to: str = "", hide_sensitive: bool = False) -> tuple[Produced, int]:
     """The register for an office and a period; archived; returns it and its row count."""
     template = documents.templates[template_id]
     scope = Scope(office_id=office["id"])
@@ -37,7 +37,7 @@ def produce_register(db: Database, documents: Documents, template_id: str, fmt: 
         case = case_store.get(db, scope, case_id)
         person = person_store.get(db, scope, case["person_id"])
         rows.append(build_context(db, documents.catalog, case=case, person=person,
-                                  office=office, user=user))
+                                  office=office, user=user, hide_sensitive=hide_sensitive))
     context = {
         "pratiche": rows, "ufficio": office_values(office), "operatore": operator_values(user),
         "oggi": Data.fromordinal(date.today().toordinal()), "bozza": False,

@@ -136,7 +136,8 @@ def _register(documents, templates):
     try:
         produced, rows = produce_register(
             db, documents, template.id, fmt, office=office_store.get(db, current_user.office_id),
-            user=user_store.get(db, current_user.id), **filters)
+            user=user_store.get(db, current_user.id),
+            hide_sensitive=not access.sees_sensitive(current_user), **filters)
     except DocumentError as exc:
         flash(_("Il registro non è stato prodotto: %(e)s", e=str(exc)), "danger")
         return redirect(url_for("batch.registers"))
