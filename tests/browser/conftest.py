@@ -73,7 +73,9 @@ def console_errors():
 @pytest.fixture
 def page(browser, live_server, console_errors):
     """A fresh page in its own context (own cookies), Italian, with console errors collected."""
-    context = browser.new_context(base_url=live_server, locale="it-IT")
+    # Reduced motion: Bootstrap's smooth scrolling would make every click on a far button wait
+    # for the scroll to settle (seconds on a long sheet).
+    context = browser.new_context(base_url=live_server, locale="it-IT", reduced_motion="reduce")
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
