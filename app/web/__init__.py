@@ -17,7 +17,7 @@ from .guard import load_user
 csrf = CSRFProtect()
 babel = Babel()
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.set_language"}
+PUBLIC_ENDPOINTS = {"static", "favicon", "auth.login", "auth.set_language"}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,6 +76,10 @@ def init_app(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
+
+    @app.route("/favicon.ico")
+    def favicon():
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
