@@ -935,7 +935,7 @@ def segnalazione_tm() -> WordTemplate:
     doc.heading("Richiesta")
     doc.text("Per quanto esposto, si chiede alla S.V. di valutare:")
     doc.checkboxes("scheda.richieste")
-    doc.text("{{ scheda.richiesta }}")
+    doc.para("{{ scheda.richiesta }}", align="justify", before=6)
     doc.text("Si resta a disposizione per ogni ulteriore informazione e si trasmette la "
              "documentazione disponibile.")
     doc.signature("Per il servizio {{ scheda.servizio }}", "{{ scheda.operatori }}", OPERATOR,
