@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from ..catalog import Catalog
 from ..cycle import AREAS, PHASES
 from ..definitions import Form
+from ..definitions.expressions import eta
 from ..store import entries as entry_store
 from .values import Data, Testo, template_value
 
@@ -22,6 +23,7 @@ def person_values(person: dict, persona_form: Form | None) -> dict:
     """The person: registry fields (dates as dates) plus the fields of forms/persona.yaml."""
     values = {k: v for k, v in person.items() if k != "extra"}
     values["data_nascita"] = _date(person.get("data_nascita"))
+    values["eta"] = eta(values["data_nascita"])
     values["note"] = Testo(person.get("note") or "")
     values["nome_completo"] = f"{person.get('cognome', '')} {person.get('nome', '')}".strip()
     if persona_form is not None:

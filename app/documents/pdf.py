@@ -56,7 +56,8 @@ class PdfPool:
                     subprocess.run(
                         [command, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                          "--norestore", "--convert-to", "pdf", "--outdir", work, str(source)],
-                        check=True, capture_output=True, timeout=self.timeout)
+                        check=True, capture_output=True, timeout=self.timeout,
+                        env={**os.environ, "LANG": "it_IT.UTF-8", "LC_ALL": "it_IT.UTF-8"})
                 except subprocess.TimeoutExpired as exc:
                     raise PdfFailed(f"conversione in PDF oltre {self.timeout} secondi") from exc
                 except subprocess.CalledProcessError as exc:
