@@ -156,6 +156,9 @@ class _Index:
         self.open_cases = import_store.office_open_cases(db, office_id)
         self.entries = import_store.office_entries(db, office_id, form.id)
         self.by_id = {e["id"]: e for e in self.entries}
+        self.by_person: dict[int, list[dict]] = {}
+        for entry in self.entries:  # oldest first, as office_entries orders them
+            self.by_person.setdefault(entry["person_id"], []).append(entry)
 
 
 def _entry_key(form: Form, data: dict) -> tuple:
@@ -246,7 +249,7 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
 
 def _matching_entry(form: Form, index: _Index, row: RowPlan) -> dict | None:
     keys = [k for k in form.definition.import_key if k in form.fields]
-    candidates = [e for e in index.entries if e["person_id"] == row.person_id]
+    candidates = index.by_person.get(row.person_id, [])
     if keys:
         wanted = {k: row.values.get(k) for k in keys}
         candidates = [e for e in candidates if all(e["data"].get(k) == v

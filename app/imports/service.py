@@ -95,14 +95,16 @@ def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
     sheet.append(["Riga del file", "Esito", "Errori", *headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in plan.rows:
+    for number, row in enumerate(plan.rows, start=2):
         problems = "; ".join(f"{e.column}: {e.message}" if e.column else e.message
                              for e in row.errors)
         if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
             problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
-        sheet.append([row.number, row.outcome, problems, *[_cell(v) for v in row.cells]])
+        values = [row.number, row.outcome, problems, *[_cell(v) for v in row.cells]]
+        sheet.append(values)
         fill = OUTCOME_FILL.get(row.outcome)
-        for cell in sheet[sheet.max_row]:
+        # sheet[sheet.max_row] would rescan every cell (max_row, max_column): quadratic.
+        for cell in (sheet.cell(number, column) for column in range(1, len(values) + 1)):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # user text never becomes a formula
             if fill:
