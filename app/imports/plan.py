@@ -74,7 +74,8 @@ class Plan:
                               and r.status == "bozza"),
             "persons_created": len({r.person["_key"] for r in valid
                                     if r.person_action == "create"}),
-            "persons_updated": sum(1 for r in valid if r.person_action == "update"),
+            "persons_updated": len({r.person["_key"] for r in valid
+                                    if r.person_action == "update"}),
             "merged": sum(1 for r in self.rows if r.merged_into is not None),
             "invalid": sum(1 for r in self.rows if r.errors),
         }
@@ -138,6 +139,10 @@ def _values_from(row: RowPlan, form: Form, mapping: dict, headers: list) -> None
 def _key(person: dict) -> tuple | None:
     if person.get("codice_fiscale"):
         return ("cf", person["codice_fiscale"])
+    return _name_key(person)
+
+
+def _name_key(person: dict) -> tuple | None:
     if person.get("cognome") and person.get("nome") and person.get("data_nascita"):
         return ("nome", person["cognome"].lower(), person["nome"].lower(), person["data_nascita"])
     return None
@@ -149,16 +154,34 @@ class _Index:
     def __init__(self, db: Database, office_id: int, form: Form):
         self.people = import_store.office_people(db, office_id)
         self.by_key = {}
+        self.by_name: dict[tuple, list[dict]] = {}
         for person in self.people:
             key = _key(person)
             if key:
                 self.by_key[key] = person
+            name = _name_key(person)
+            if name:
+                self.by_name.setdefault(name, []).append(person)
         self.open_cases = import_store.office_open_cases(db, office_id)
         self.entries = import_store.office_entries(db, office_id, form.id)
         self.by_id = {e["id"]: e for e in self.entries}
         self.by_person: dict[int, list[dict]] = {}
         for entry in self.entries:  # oldest first, as office_entries orders them
             self.by_person.setdefault(entry["person_id"], []).append(entry)
+
+    def find(self, person: dict) -> dict | None:
+        """The known person: by codice fiscale, else by name and birth date if one alone fits.
+
+        A register often lacks the codice fiscale of someone known by it, or brings it for
+        someone first imported without: either way it is the same person, not a new one.
+        """
+        found = self.by_key.get(person["_key"])
+        if found is not None:
+            return found
+        code = person.get("codice_fiscale")
+        fits = [p for p in self.by_name.get(_name_key(person), [])
+                if not code or not p["codice_fiscale"]]
+        return fits[0] if len(fits) == 1 else None
 
 
 def _entry_key(form: Form, data: dict) -> tuple:
@@ -211,7 +234,7 @@ def _wanted_entry(row: RowPlan, id_column: int | None) -> int | None:
 
 
 def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
-    existing = index.by_key.get(row.person["_key"])
+    existing = index.find(row.person)
     if existing is None:
         row.person_action = "create"
     else:
