@@ -45,8 +45,8 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
             if not row.valid or row.outcome == "invariata" and row.person_action == "same":
                 continue
             person_id = _person(db, row, persons_by_key, plan, import_id, user_id)
-            case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
-            if row.outcome == "crea":
+            if row.outcome == "crea":  # an updated sheet stays in its case, even a closed one
+                case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
                 entry_id = entry_store.create(
                     db, case, plan.form.id, plan.form.version, row.data, user_id,
                     status=row.status, note=f"importazione n. {import_id}", source="import",
