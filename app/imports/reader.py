@@ -103,13 +103,23 @@ def _read_csv(path: str) -> tuple[list[str], str, int, list[list]]:
             break
         except UnicodeDecodeError:
             continue
+    else:  # e.g. a DOS (cp850) export: guessing would store names with wrong letters
+        raise ImportFileError("il testo non è in una codifica riconosciuta (UTF-8 o "
+                              "Windows-1252): aprilo con Excel o LibreOffice e salvalo come "
+                              "«CSV UTF-8»")
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = max(";,\t", key=sample.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ImportFileError(f"il CSV è malformato alla riga {reader.line_num} (virgolette "
+                              "non chiuse o un campo troppo lungo): salvalo di nuovo dal "
+                              "programma di origine") from exc
     return ["CSV"], "CSV", 1, rows
 
 
