@@ -351,6 +351,20 @@ def csv_with_nul(path: Path) -> Path:
     return path
 
 
+def dos_encoded_csv(path: Path) -> Path:
+    """A CSV from an old DOS program (code page 850): 'Forlì' has a byte Windows lacks."""
+    path.write_bytes("Cognome;Nome;Luogo di nascita\r\nGalli;Anna;Forlì\r\n".encode("cp850"))
+    return path
+
+
+def csv_with_unclosed_quote(path: Path, rows: int = 3000) -> Path:
+    """A quote opened and never closed: the rest of the file becomes one endless field."""
+    lines = ["Cognome;Nome;Note", 'Rossi;Mario;"dice: \'ok'] + [
+        f"Cognome{n};Nome{n};nota {n:05d} " + "x" * 40 for n in range(rows)]
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    return path
+
+
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")
     return path

@@ -322,6 +322,65 @@ def test_same_file_twice_changes_nothing_and_one_changed_cell_updates_one_sheet(
     assert oldest["data"]["isee"] == "10000.50"
 
 
+def test_a_person_is_recognised_with_or_without_codice_fiscale(cli, db, office, tmp_path):
+    cli.import_(registers.write_xlsx(tmp_path / "registro.xlsx"), office.code)
+    cells = registers.grid()
+    for row in cells:
+        if row[1] == "Gallo":
+            row[3] = registers.GALLO.cf  # asked for, as the note said
+        if row[1] == "Rossi":
+            row[3] = None  # known by codice fiscale; this month's register left it out
+    before = totals(db, office.id)
+
+    summary = cli.import_(registers.write_xlsx(tmp_path / "registro-giugno.xlsx", cells),
+                          office.code)
+
+    assert (summary["created"], summary["unchanged"], summary["persons_created"],
+            summary["persons_updated"], summary["merged"]) == (0, registers.VALID_ROWS, 0, 1, 1)
+    assert totals(db, office.id) == {**before, "imports": before["imports"] + 1}
+    persons = stored_persons(db, office.id)
+    assert persons[registers.GALLO.cf] == ("Gallo", "Teresa", "1940-05-15")
+    assert persons[registers.ROSSI.cf] == ("Rossi", "Mario", "1941-04-03")
+    assert None not in persons
+
+
+def test_a_corrected_name_updates_the_person_once_and_undo_restores_it(
+        cli, db, office, tmp_path):
+    cli.import_(registers.write_xlsx(tmp_path / "registro.xlsx"), office.code)
+    cells = registers.grid()
+    for row in cells:
+        if row[1] == "D'Angelo":  # two rows, two years, one person
+            row[2] = "Niccolò Maria"
+
+    summary = cli.import_(registers.write_xlsx(tmp_path / "registro-2.xlsx", cells),
+                          office.code)
+
+    assert (summary["persons_updated"], summary["persons_created"], summary["updated"]) == (
+        1, 0, 0)
+    assert stored_persons(db, office.id)[registers.DANGELO.cf][1] == "Niccolò Maria"
+    assert undo(db, office.id, summary["import_id"], None) == {
+        "entries": 0, "cases": 0, "persons": 0}
+    assert stored_persons(db, office.id)[registers.DANGELO.cf][1] == "Niccolò"
+
+
+def test_updating_a_sheet_of_a_closed_case_opens_no_new_case(cli, db, office, tmp_path):
+    cli.import_(registers.write_xlsx(tmp_path / "registro.xlsx"), office.code)
+    entry = stored_entries(db, office.id)[(registers.ESPOSITO.cf, 2024)]
+    store.cases.close(db, entry["case_id"], "Trasferimento", "2024-06-30", None)
+    cells = registers.grid()
+    next(r for r in cells if r[1] == "Esposito")[7] = "11.000"
+    before = totals(db, office.id)
+
+    summary = cli.import_(registers.write_xlsx(tmp_path / "registro-2.xlsx", cells),
+                          office.code)
+
+    assert (summary["created"], summary["updated"]) == (0, 1)
+    assert totals(db, office.id) == {**before, "revisions": before["revisions"] + 1,
+                                     "imports": before["imports"] + 1}
+    updated = stored_entries(db, office.id)[(registers.ESPOSITO.cf, 2024)]
+    assert (updated["case_id"], updated["data"]["isee"]) == (entry["case_id"], "11000.00")
+
+
 # --- 5. undo --------------------------------------------------------------------------------
 
 

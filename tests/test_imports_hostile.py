@@ -32,6 +32,10 @@ HOSTILE = {  # case -> (file name, builder, words the message must contain)
                              ["protetto da password", "togli la password"]),
     "csv-con-nul": ("utenti.csv", registers.csv_with_nul,
                     ["caratteri nulli", "non è un CSV di testo"]),
+    "csv-codifica-dos": ("anagrafe.csv", registers.dos_encoded_csv,
+                         ["codifica riconosciuta", "«CSV UTF-8»"]),
+    "csv-virgolette-aperte": ("note.csv", registers.csv_with_unclosed_quote,
+                              ["CSV è malformato alla riga", "virgolette non chiuse"]),
     "vuoto": ("vuoto.xlsx", registers.empty_file, ["è vuoto"]),
 }
 
