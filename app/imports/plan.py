@@ -202,6 +202,8 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
         _person_from(row, mapping, headers)
         _values_from(row, form, mapping, headers)
         plan.rows.append(row)
+    _share_codes(plan.rows)
+    for row in plan.rows:
         key = _key(row.person)
         if key is None and not row.errors:
             row.errors.append(CellProblem(row.number, "", "riga non collegabile a una persona: "
@@ -224,6 +226,20 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
         if row.valid:
             _decide(row, form, index, context or {})
     return plan
+
+
+def _share_codes(rows: list[RowPlan]) -> None:
+    """A row without codice fiscale takes the one other rows give for the same name and birth
+    date, so that the person is one person (with the code) rather than two."""
+    codes: dict[tuple, set[str]] = {}
+    for row in rows:
+        name = _name_key(row.person)
+        if name and row.person.get("codice_fiscale"):
+            codes.setdefault(name, set()).add(row.person["codice_fiscale"])
+    for row in rows:
+        found = codes.get(_name_key(row.person), set())
+        if not row.person.get("codice_fiscale") and len(found) == 1:
+            row.person["codice_fiscale"] = next(iter(found))
 
 
 def _wanted_entry(row: RowPlan, id_column: int | None) -> int | None:
