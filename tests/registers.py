@@ -91,7 +91,8 @@ def data_rows() -> list[list]:
         [6, "Gallo", "Teresa", None, datetime(1940, 5, 15), "2024", date(2024, 5, 2), 15000,
          "ASST Bergamo", "Sì", "Dott. Conti", "02/05/2024", "Teresa Gallo", "Il beneficiario",
          "", "codice fiscale da chiedere"],
-        [7, "D'Angelo", "Niccolò", DANGELO.cf, "12/11/1950", 2023.0, "10/03/2023", "9.100,00",
+        # No codice fiscale: row 6 gives it for the same name and birth date.
+        [7, "D'Angelo", "Niccolò", None, "12/11/1950", 2023.0, "10/03/2023", "9.100,00",
          "ASST Napoli", "Sì", "Dott.ssa Russo", None, "Carla D'Angelo", "familiare", "", ""],
         [8, "Rossi", "Mario", ROSSI.cf, "03/04/1941", 2024.0, "05/02/2024", "12.345,67 €",
          "ASST Nord Milano", "Sì", "Dott. Bianchi, ASST Nord", "15/01/2024", "Mario Rossi",

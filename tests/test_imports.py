@@ -169,7 +169,8 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
     assert rossi["data"]["richiedente_ruolo"] == "beneficiario"
     assert rossi["data"]["vive_al_domicilio"] is True
     assert rossi["data"]["data_certificazione"] == "2024-01-15"
-    # Years written as 2024.0 or "2024" are the integer 2024; D'Angelo has two years, one person.
+    # Years written as 2024.0 or "2024" are the integer 2024; D'Angelo has two years, one
+    # person, though the 2023 row lacks his codice fiscale.
     assert {key[1] for key in entries if key[0] == registers.DANGELO.cf} == {2023, 2024}
     assert all(isinstance(e["data"]["anno"], int) for e in entries.values())
     # A sheet lacking a required answer is a draft; the report says which ones are missing.
