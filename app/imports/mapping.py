@@ -27,6 +27,8 @@ PERSON_TARGETS = {
     "persona.telefono": ("Telefono", ["telefono", "tel", "cellulare", "recapito telefonico"]),
     "persona.email": ("Email", ["email", "e mail", "posta elettronica"]),
 }
+IDENTITY = {"persona.codice_fiscale", "persona.cognome", "persona.nome", "persona.data_nascita",
+            "persona.cognome_nome"}
 ENTRY_ID = "id_scheda"
 THRESHOLD = 85
 
@@ -93,14 +95,32 @@ class Layout:
         return [m for m in self.matches if not m.target]
 
 
+EXPLICIT_ID = re.compile(r"\[([A-Za-z0-9_.]+)\]\s*$")
+
+
 def match_headers(headers: list, candidates: list[Target]) -> list[Match]:
-    """Each header to its best destination; a destination goes to one column only."""
-    index = {name: t.key for t in candidates for name in t.names}
+    """Each header to its best destination; a destination goes to one column only.
+
+    'Vestirsi [katz_vestirsi]' names its field outright: the export writes such headers
+    where two fields share a label, so that the file imports back into the same fields.
+    """
+    index: dict[str, str] = {}
+    for target in candidates:
+        for name in target.names:
+            # Who the row is about comes first: a form's own 'Codice fiscale' (the minor's,
+            # the beneficiary's) must not leave every row without its person.
+            if index.get(name) not in IDENTITY:
+                index[name] = target.key
+    keys = {t.key for t in candidates}
     choices = list(index)
     proposals = []
     for column, header in enumerate(headers):
         text = normalize(header) if header not in (None, "") else ""
         if not text:
+            continue
+        explicit = EXPLICIT_ID.search(str(header))
+        if explicit and explicit.group(1) in keys:
+            proposals.append(Match(column, str(header), explicit.group(1), 100.0, "id"))
             continue
         if text in index:
             proposals.append(Match(column, str(header), index[text], 100.0, "esatto"))
