@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..definitions import Form, fieldtypes
+from .mapping import match_headers, targets
 
 BASE = [("id_scheda", "Id scheda"), ("codice_fiscale", "Codice fiscale"),
         ("cognome", "Cognome"), ("nome", "Nome"), ("data_nascita", "Data di nascita"),
@@ -37,6 +38,18 @@ def _value(f, raw):
     return fieldtypes.get(f.type).display(raw, f)
 
 
+def _headers(form: Form, fields: list) -> list[str]:
+    """Column titles: each field's label, with '[id]' where the label alone would import
+    back into another field (two fields called 'Vestirsi', a second 'Codice fiscale')."""
+    labels = [label for _, label in BASE] + [f.label_text() for f in fields]
+    read_back = {m.column: m.target for m in match_headers(labels, targets(form))}
+    wanted = {f.id for f in fields if fieldtypes.get(f.type).has_input}
+    return [label if read_back.get(number) == (f.id if f.id in wanted else None)
+            else f"{label} [{f.id}]"
+            for number, (f, label) in enumerate(zip(fields, labels[len(BASE):], strict=True),
+                                                start=len(BASE))]
+
+
 def _cell(sheet, value, bold: bool = False):
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
@@ -56,8 +69,9 @@ def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> in
     workbook = Workbook(write_only=True)
     main = workbook.create_sheet(_title(form.title))
     fields = [f for f in _exportable(form.fields.values()) if f.id not in hidden]
+    headers = _headers(form, fields)
     main.append([_cell(main, label, True) for _, label in BASE]
-                + [_cell(main, f.label_text(), True) for f in fields])
+                + [_cell(main, header, True) for header in headers])
     repeats = {fid: f for fid, f in form.fields.items() if f.type == "repeat"
                and fid not in hidden}
     repeat_sheets = {}
@@ -83,9 +97,8 @@ def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> in
     legend.append([_cell(legend, h, True) for h in ("Colonna", "Id del campo", "Tipo")])
     for fid, label in BASE:
         legend.append([_cell(legend, label), _cell(legend, fid), _cell(legend, "")])
-    for f in fields:
-        legend.append([_cell(legend, f.label_text()), _cell(legend, f.id),
-                       _cell(legend, f.type)])
+    for f, header in zip(fields, headers, strict=True):
+        legend.append([_cell(legend, header), _cell(legend, f.id), _cell(legend, f.type)])
     workbook.save(output)
     return count
 
