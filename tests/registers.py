@@ -87,7 +87,7 @@ def data_rows() -> list[list]:
          "ASST Bologna", "x", "Dott. Neri", "03.04.2024", None, "familiare", "", ""],
         [5, "Esposito", "Giuseppe", ESPOSITO.cf, "8/9/1952", 2024.0, "2024-04-10", "10000,5",
          "ASST Napoli", "Sì", "Dott. Greco", "03/04/2024", "Giuseppe Esposito",
-         "Il beneficiario", "", ""],
+         "Il beneficiario", "", '=HYPERLINK("http://esempio.invalid/";"scheda")'],
         [6, "Gallo", "Teresa", None, datetime(1940, 5, 15), "2024", date(2024, 5, 2), 15000,
          "ASST Bergamo", "Sì", "Dott. Conti", "02/05/2024", "Teresa Gallo", "Il beneficiario",
          "", "codice fiscale da chiedere"],
@@ -158,7 +158,7 @@ EXPECTED_ENTRIES = {  # (codice fiscale or cognome, anno) -> (status, isee, data
 
 
 def write_xlsx(path: Path, cells: list[list] | None = None, empty_rows: int = 400) -> Path:
-    """The register as an office keeps it in Excel."""
+    """The register as an office keeps it in Excel (last year's sheet hidden before it)."""
     cells = grid() if cells is None else cells
     workbook = Workbook()
     sheet = workbook.active
@@ -195,6 +195,11 @@ def write_xlsx(path: Path, cells: list[list] | None = None, empty_rows: int = 40
     sheet.column_dimensions[HIDDEN_COLUMN].hidden = True
     for column in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 16
+    archive = workbook.create_sheet("Archivio 2023", 0)  # last year's, hidden, not to import
+    archive.append(["Cognome", "Nome", "Cod. Fiscale", "Anno", "Valore ISEE"])
+    archive.append(["Rossi", "Mario", ROSSI.cf, 2023, 11000])
+    archive.sheet_state = "hidden"
+    workbook.active = 1
     legend = workbook.create_sheet("Legenda")
     legend.append(["Colonna", "Significato"])
     legend.append(["Cod. Fiscale", "Codice fiscale dell'assistito"])

@@ -150,11 +150,13 @@ def assert_register_imported(db, office_id: int, summary: dict) -> None:
 
 def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
     path = registers.write_xlsx(tmp_path / "Registro B1 2024.xlsx")
+    report = tmp_path / "esito.xlsx"
 
-    summary = cli.import_(path, office.code)
+    summary = cli.import_(path, office.code, "--report", report)
 
     assert_register_imported(db, office.id, summary)
-    # The first visible sheet, not the legend; the hidden and unknown columns are left out.
+    # The first visible sheet (not last year's hidden one, not the legend); the hidden and
+    # unknown columns are left out.
     assert summary["sheet"] == "Registro 2024"
     assert summary["ignored_columns"] == ["N.", "Uso interno", "Note"]
     assert summary["mapping"]["Cod. Fiscale"] == "persona.codice_fiscale"
@@ -180,6 +182,17 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
         "crea", "bozza", ["certificatore"])
     assert next(o for o in record["outcomes"] if o["riga"] == 13)["esito"] == \
         "unita alla riga 5"
+    # The report: the file's rows with their outcome and what to fix, named by column.
+    sheet = load_workbook(report).active
+    by_row = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    assert sorted(by_row) == [5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
+    assert by_row[14][1].value == "non valida"
+    assert by_row[14][2].value.startswith("Cod. Fiscale: codice fiscale «")
+    assert by_row[16][2].value == ("Data domanda: «31/02/2024» non è una data valida "
+                                   "(gg/mm/aaaa)")
+    assert by_row[7][2].value == "scheda incompleta (bozza): mancano certificatore"
+    link = by_row[10][3 + registers.HEADERS.index("Note")]
+    assert (link.data_type, link.value) == ("s", registers.data_rows()[5][15])
     sources = {r["source"] for r in db.query(
         "SELECT r.source FROM entry_revisions r JOIN entries e ON e.id = r.entry_id "
         "WHERE e.office_id = ?", [office.id])}
