@@ -121,3 +121,19 @@ def test_wizard_shows_the_error_and_keeps_serving(client, auth, db, world, hosti
     assert "Rossi" in persons.get_data(as_text=True)
 
 
+
+
+@pytest.mark.parametrize("limits, words", [
+    (Limits(max_rows=19), "il foglio ha 20 righe: il massimo è 19"),
+    (Limits(max_columns=15), "il foglio ha 16 colonne: il massimo è 15"),
+])
+def test_a_register_over_the_limits_is_refused(app, tmp_path, limits, words):
+    """The 400 formatted empty rows under the data do not count; the 20 real ones do."""
+    path = registers.write_xlsx(tmp_path / "registro.xlsx")
+    form = app.extensions["cartella.catalog"].forms["prova"]
+    assert prepare(path, path.name, form, limits=Limits(max_rows=20)).raw.rows
+
+    with pytest.raises(ImportFileError) as refused:
+        prepare(path, path.name, form, limits=limits)
+
+    assert str(refused.value) == f"«registro.xlsx»: {words}"
