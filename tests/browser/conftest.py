@@ -28,17 +28,23 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The base URL of the app, with the demo offices, users and persons, served by waitress."""
-    from waitress import create_server
-
+def live_app(tmp_path_factory):
+    """The app the live server serves, over a temporary instance with the demo data loaded."""
     app = create_app({"INSTANCE_PATH": tmp_path_factory.mktemp("browser") / "instance"})
     db = store.connect(app.config["DATABASE"])
     try:
         load_demo(db, password=PASSWORD, seed=2026)
     finally:
         db.conn.close()
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The base URL of the app, with the demo offices, users and persons, served by waitress."""
+    from waitress import create_server
+
+    server = create_server(live_app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
