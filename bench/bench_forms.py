@@ -235,7 +235,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         forms_dir = synthetic.write_forms(Path(tmp) / "forms")
         form = load_library(forms_dir).get(synthetic.FORM_ID)
+        # No document templates: the repository's catalogs name forms the synthetic folder
+        # does not have, and the app would refuse to start.
         app = create_app({"INSTANCE_PATH": Path(tmp) / "instance", "FORMS_DIR": str(forms_dir),
+                          "DOC_TEMPLATES_DIR": str(Path(tmp) / "no-templates"),
+                          "SPREADSHEETS_DIR": str(Path(tmp) / "no-templates"),
                           "WTF_CSRF_ENABLED": False})
         ids = synthetic.input_ids()
         print(f"Form: {len(form.fields)} top-level fields, {len(ids)} with an input, "

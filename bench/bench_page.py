@@ -44,7 +44,11 @@ users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 def setup(tmp: Path):
     """An app over a fresh instance with one case and one entry of the synthetic form."""
     forms_dir = synthetic.write_forms(tmp / "forms")
-    app = create_app({"INSTANCE_PATH": tmp / "instance", "FORMS_DIR": str(forms_dir)})
+    # No document templates: the repository's catalogs name forms the synthetic folder does
+    # not have, and the app would refuse to start.
+    app = create_app({"INSTANCE_PATH": tmp / "instance", "FORMS_DIR": str(forms_dir),
+                      "DOC_TEMPLATES_DIR": str(tmp / "no-templates"),
+                      "SPREADSHEETS_DIR": str(tmp / "no-templates")})
     db = store.connect(app.config["DATABASE"])
     try:
         office_id = offices.create(db, "A", "Ufficio A")
