@@ -38,11 +38,12 @@ def init_app(app: Flask) -> None:
     An invalid definition raises DefinitionError here: the app refuses to start.
     """
     db = store.connect(app.config["DATABASE"])
-    # Kept open for the life of the process: when the last connection to a WAL database
-    # closes, SQLite checkpoints and syncs the file, which every request would otherwise pay.
-    app.extensions["cartella.keeper"] = store.connect(app.config["DATABASE"])
     try:
         migrations.migrate(db)
+        # Kept open for the life of the process (opened after WAL is on): when the last
+        # connection to a WAL database closes, SQLite checkpoints and syncs the file, which
+        # every request would otherwise pay.
+        app.extensions["cartella.keeper"] = store.connect(app.config["DATABASE"])
         catalog = load_catalog(app.config["FORMS_DIR"], db)
         app.extensions["cartella.catalog"] = catalog
         app.extensions["cartella.documents"] = load_documents(
