@@ -34,10 +34,9 @@ class CfCheck:
 def _decode(code: str) -> dict | None:
     """Decoded data of a valid code, None if invalid (decoding is slow: cached, done once)."""
     try:
-        decoded = codicefiscale.decode(code)
+        return codicefiscale.decode(code)  # raises ValueError on a wrong code or check char
     except ValueError:
         return None
-    return decoded if codicefiscale.is_valid(code) else None
 
 
 def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfCheck:
