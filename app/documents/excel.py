@@ -14,6 +14,7 @@ import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -28,25 +29,38 @@ ONLY_EXPR = re.compile(r"^\s*\{\{((?:(?!\{\{|\}\}).)+)\}\}\s*$", re.S)  # one pl
 REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
 
 
+@lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
+    """One sandbox per process; no autoescape: a cell is not HTML, and '<' must stay '<'."""
     env = SandboxedEnvironment(autoescape=False, finalize=blank_none)
     env.filters.update(FILTERS)
     return env
+
+
+# Compiled code depends only on its source, never on the context: one compilation per
+# placeholder per process, shared by every render (a register repeats them on every row).
+@lru_cache(maxsize=4096)
+def _expression(source: str):
+    return _environment().compile_expression(source, undefined_to_none=True)
+
+
+@lru_cache(maxsize=4096)
+def _text_template(source: str):
+    return _environment().from_string(source)
 
 
 def render_xlsx(template: Path | bytes, context: dict) -> bytes:
     """Fill an .xlsx template with the context; return the workbook's bytes."""
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
     workbook = load_workbook(source)
-    env = _environment()
     for sheet in workbook.worksheets:
         for row_number, variable, expr in reversed(_repeat_rows(sheet)):
-            items = list(env.compile_expression(expr, undefined_to_none=True)(**context) or [])
-            _expand(sheet, row_number, variable, items, context, env)
+            items = list(_expression(expr)(**context) or [])
+            _expand(sheet, row_number, variable, items, context)
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and ("{{" in cell.value or "{%" in cell.value):
-                    _fill(cell, cell.value, context, env)
+                    _fill(cell, cell.value, context)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -64,7 +78,7 @@ def _repeat_rows(sheet) -> list[tuple[int, str, str]]:
     return found
 
 
-def _expand(sheet, row_number: int, variable: str, items: list, context: dict, env) -> None:
+def _expand(sheet, row_number: int, variable: str, items: list, context: dict) -> None:
     """Repeat a template row once per item, then fill each copy with its item."""
     template = {cell.column: (cell.value, copy.copy(cell._style)) for cell in sheet[row_number]}
     template = {col: (FOR_ROW.sub("", value, count=1) if isinstance(value, str) else value, style)
@@ -85,7 +99,7 @@ def _expand(sheet, row_number: int, variable: str, items: list, context: dict, e
             elif isinstance(value, str) and value.startswith("="):
                 cell.value = _shift_formula(value, row_number, target - row_number)
             elif isinstance(value, str) and ("{{" in value or "{%" in value):
-                _fill(cell, value, {**context, variable: items[offset]}, env)
+                _fill(cell, value, {**context, variable: items[offset]})
             else:
                 cell.value = value
 
@@ -155,15 +169,14 @@ def _shift_formula(formula: str, row_number: int, offset: int) -> str:
     return REF.sub(shift, formula)
 
 
-def _fill(cell, text: str, context: dict, env) -> None:
+def _fill(cell, text: str, context: dict) -> None:
     """Put the value of a placeholder cell, typed; never a formula from user text."""
     text = FOR_ROW.sub("", text, count=1)
     only = ONLY_EXPR.match(text)
     if only:
-        value = env.compile_expression(only.group(1), undefined_to_none=True)(**context)
-        _set_typed(cell, value)
+        _set_typed(cell, _expression(only.group(1))(**context))
     else:
-        _set_text(cell, env.from_string(text).render(**context))
+        _set_text(cell, _text_template(text).render(**context))
 
 
 def _set_typed(cell, value) -> None:
