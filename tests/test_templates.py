@@ -414,6 +414,36 @@ def test_draft_sheet_gives_a_document_marked_bozza(demo, templates):
     assert checked >= 2
 
 
+def test_draft_without_its_date_is_named_without_a_dangling_dash(demo):
+    """The downloaded (and archived) file name drops the separator of an empty part."""
+    row = next(iter(demo.db.query(
+        "SELECT * FROM entries WHERE form_id = 'progetto_individualizzato' LIMIT 1")))
+    scope = Scope(row["office_id"])
+    case = cases.get(demo.db, scope, row["case_id"])
+    person = persons.get(demo.db, scope, case["person_id"])
+    form = demo.catalog.form(demo.db, "progetto_individualizzato", row["form_version"])
+    draft = entries.get(demo.db, scope, entries.create(
+        demo.db, case, form.id, form.version, {"data_progetto": None}, case["manager_id"]))
+    documents = demo.app.extensions["cartella.documents"]
+    produced = documents.produce(
+        demo.db, "progetto_individualizzato", "docx", case=case, person=person,
+        office=offices.get(demo.db, case["office_id"]),
+        user=users.get(demo.db, case["manager_id"]), entry=draft)
+    name = f"{person['cognome']} {person['nome']}"
+    assert produced.filename == f"Progetto individualizzato - {name}.docx"
+    assert Document(io.BytesIO(produced.content)).paragraphs[0].text.startswith("BOZZA")
+    archived = demo.db.execute("SELECT filename FROM documents WHERE id = ?",
+                               [produced.document_id]).fetchone()[0]
+    assert archived == produced.filename
+    template = documents.templates["segnalazione_tm"]
+    blank = {"persona": {}, "scheda": {"data_segnalazione": None}}
+    assert template.file_name(blank, "pdf") == "Segnalazione Procura minorenni.pdf"
+    dated = {"persona": {}, "scheda": {"minore_cognome": "Bianchi", "minore_nome": "Anna",
+                                       "data_segnalazione": Data(2026, 6, 3)}}
+    assert template.file_name(dated, "docx") == \
+        "Segnalazione Procura minorenni - Bianchi Anna - 03-06-2026.docx"
+
+
 def test_blank_sheet_renders_without_none(templates, catalog):
     """A sheet with nothing filled in still renders: no error, no 'None', no stray tag."""
     for template in templates.values():

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,9 @@ from .values import FILTERS
 
 CATALOG_FILE = "catalogo.yaml"
 KINDS = ("court", "measure", "plan", "letter", "report", "register")
+EXTENSIONS = (".docx", ".xlsx", ".pdf")
+UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')  # not allowed in a Windows file name
+SEPARATOR = re.compile(r"\s+-(?=\s|$)|^-\s")  # " - " between parts (not Rossi-Bianchi)
 
 
 class TemplateDef(BaseModel):
@@ -48,17 +52,34 @@ class Template:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def file_name(self, context: dict, extension: str) -> str:
-        """The download name from the catalog's pattern, safe for every file system."""
-        env = SandboxedEnvironment(autoescape=False)
-        env.filters.update(FILTERS)
+        """The download name from the catalog's pattern, safe for every file system.
+
+        A part that comes out empty (a draft without its date) takes its separator with it:
+        "Relazione - Rossi Mario - .docx" is named "Relazione - Rossi Mario.docx".
+        """
         try:
-            name = env.from_string(self.definition.filename).render(**context)
+            name = _file_name_pattern(self.definition.filename).render(**context)
         except Exception:  # noqa: BLE001 - a bad pattern must not block the download
             name = self.definition.title
-        name = re.sub(r'[\\/:*?"<>|\r\n\t]+', "-", name).strip(" .-") or self.id
-        stem = name.rsplit(".", 1)[0] if name.lower().endswith((".docx", ".xlsx", ".pdf")) \
-            else name
+        name = " ".join(UNSAFE.sub("-", name).split())
+        if name.lower().endswith(EXTENSIONS):
+            name = name.rsplit(".", 1)[0]
+        parts = (part.strip(" .") for part in SEPARATOR.split(name))
+        stem = " - ".join(part for part in parts if part.strip(" .-")) or self.id
         return f"{stem}.{extension}"
+
+
+@lru_cache(maxsize=256)
+def _file_name_pattern(source: str):
+    """A catalog's file-name pattern, compiled once per process in one sandbox."""
+    return _file_name_environment().from_string(source)
+
+
+@lru_cache(maxsize=1)
+def _file_name_environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=False)  # a file name, not HTML: '&' stays '&'
+    env.filters.update(FILTERS)
+    return env
 
 
 def load_templates(*directories: str | Path) -> tuple[dict[str, Template], list[Problem]]:
