@@ -412,6 +412,46 @@ def test_import_refuses_a_bad_cell_in_italian(kind, raw, message):
     assert str(caught.value).startswith(message)
 
 
+PATOLOGIE = [{"value": "neurologiche", "label": "Neurologiche (ictus, Parkinson, SLA, SM...)"},
+             {"value": "demenza", "label": "Demenza / deterioramento cognitivo"},
+             {"value": "altro", "label": "Altro"},
+             {"value": "altro_parente", "label": "Altro; parente"},
+             {"value": 3, "label": "Tre"}]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Neurologiche (ictus, Parkinson, SLA, SM...)\nDemenza / deterioramento cognitivo",
+     ["neurologiche", "demenza"]),
+    ("neurologiche (ictus, parkinson, sla, sm...), Altro", ["neurologiche", "altro"]),
+    ("Altro, Neurologiche (ictus, Parkinson, SLA, SM...); demenza", [
+        "altro", "neurologiche", "demenza"]),
+    ("altro; parente", ["altro_parente"]),
+    ("Altro\nAltro; parente", ["altro", "altro_parente"]),
+    ("demenza, DEMENZA / deterioramento cognitivo", ["demenza"]),
+    ("3, altro", [3, "altro"]),
+    (3.0, [3]),
+    (" ; ", []),
+])
+def test_multichoice_import_matches_labels_that_hold_separators(raw, expected):
+    field = field_def("multichoice", choices=PATOLOGIE)
+    assert fieldtypes.get("multichoice").parse(raw, field) == expected
+
+
+def test_multichoice_exports_one_label_a_line_and_imports_it_back():
+    field = field_def("multichoice", choices=PATOLOGIE)
+    kind = fieldtypes.get("multichoice")
+    cell = kind.spreadsheet_value(["neurologiche", "altro_parente", "demenza"], field)
+    assert cell == ("Neurologiche (ictus, Parkinson, SLA, SM...)\nAltro; parente\n"
+                    "Demenza / deterioramento cognitivo")
+    assert kind.parse(cell, field) == ["neurologiche", "altro_parente", "demenza"]
+
+
+def test_multichoice_names_the_piece_it_does_not_know():
+    field = field_def("multichoice", choices=PATOLOGIE)
+    with pytest.raises(ValueError, match="^«Neurologiche \\(ictus» non è tra le opzioni"):
+        fieldtypes.get("multichoice").parse("Neurologiche (ictus, Parkinson", field)
+
+
 # --- display: what a person reads in a page or a document --------------------------------
 
 DISPLAY = [

@@ -1,7 +1,8 @@
 """Export a form to Excel: one sheet for the fields, one per repeat, linked by entry id.
 
-Written with openpyxl's write-only mode (constant memory). Choices as labels, dates as
-dates, numbers as numbers; user text always as text, so '=...' never becomes a formula.
+Written with openpyxl's write-only mode (constant memory). Choices as labels (several
+choices one a line), dates as dates, numbers as numbers; user text always as text, so
+'=...' never becomes a formula.
 The file imports back into the same form: rows match their entries by 'Id scheda'.
 """
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from ..definitions import Form, fieldtypes
 from .mapping import match_headers, targets
@@ -35,7 +36,7 @@ def _value(f, raw):
     if f.type == "integer" or (f.type == "computed" and isinstance(raw, int | float)
                                and not isinstance(raw, bool)):
         return raw
-    return fieldtypes.get(f.type).display(raw, f)
+    return fieldtypes.get(f.type).spreadsheet_value(raw, f)
 
 
 def _headers(form: Form, fields: list) -> list[str]:
@@ -54,6 +55,8 @@ def _cell(sheet, value, bold: bool = False):
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
+        if "\n" in value:  # several choices, one a line, or a text of several lines
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     if isinstance(value, date):
         cell.number_format = "DD/MM/YYYY"
     if bold:

@@ -80,6 +80,10 @@ class FieldType:
         """A value as a person reads it (dates dd/mm/yyyy, decimals with a comma)."""
         return "" if value is None else str(value)
 
+    def spreadsheet_value(self, value, field: FieldDef):
+        """A value as an exported cell that imports back to the same value."""
+        return self.display(value, field)
+
     def form_data(self, value):
         """Stored JSON -> the value a WTForms field starts with."""
         return self.from_json(value)

@@ -22,6 +22,7 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+_UNKNOWN = object()
 YES = {"si", "s", "yes", "y", "x", "1", "true", "vero", "ok"}
 NO = {"no", "n", "0", "false", "falso"}
 
@@ -196,10 +197,48 @@ class MultichoiceType(ChoiceType):
         return list(value) if value else []
 
     def parse(self, raw, field):
+        """One option a line (as exported), or options separated by ',' or ';' by hand.
+
+        Labels may hold commas ("Neurologiche (ictus, Parkinson...)"): on each line the
+        longest run of pieces that is a known option wins before the text is split further.
+        """
         if raw is None or str(raw).strip() == "":
             return []
-        parts = [p.strip() for p in re.split(r"[;,\n]", str(raw)) if p.strip()]
-        return [ChoiceType.parse(self, p, field) for p in parts]
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return [ChoiceType.parse(self, raw, field)]
+        known = {}
+        for choice in field.choices or []:
+            for text in (choice.value, choice.label.it, choice.label.en):
+                if text not in (None, ""):
+                    known.setdefault(_fold(text), choice.value)
+        values = []
+        for line in str(raw).splitlines():
+            for value in self._parse_line(line, known, field):
+                if value not in values:
+                    values.append(value)
+        return values
+
+    def _parse_line(self, line: str, known: dict, field) -> list:
+        pieces = re.split(r"([;,])", line)  # pieces at even indexes, separators between
+        values, start = [], 0
+        while start < len(pieces):
+            if not pieces[start].strip():
+                start += 2
+                continue
+            for end in range(len(pieces) - 1, start - 1, -2):
+                value = known.get(_fold("".join(pieces[start:end + 1])), _UNKNOWN)
+                if value is not _UNKNOWN:
+                    values.append(value)
+                    start = end + 2
+                    break
+            else:
+                values.append(ChoiceType.parse(self, pieces[start].strip(), field))
+                start += 2
+        return values
 
     def display(self, value, field, lang="it"):
         return ", ".join(ChoiceType.display(self, v, field, lang) for v in value or [])
+
+    def spreadsheet_value(self, value, field):
+        """One label a line: a comma inside a label can never be taken for a separator."""
+        return "\n".join(ChoiceType.display(self, v, field) for v in value or [])
