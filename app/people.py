@@ -30,13 +30,51 @@ class CfCheck:
         return not self.error
 
 
-@lru_cache(maxsize=4096)
+_MONTHS = "ABCDEHLMPRST"
+_OMOCODIA = str.maketrans("LMNPQRSTUV", "0123456789")
+_FORMAT = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}"
+                     r"[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$")
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset:
+    """The Belfiore codes python-codicefiscale knows (municipalities and countries)."""
+    from codicefiscale.data import get_indexed_data
+
+    return frozenset(get_indexed_data()["codes"])
+
+
+@lru_cache(maxsize=65536)
 def _decode(code: str) -> dict | None:
-    """Decoded data of a valid code, None if invalid (decoding is slow: cached, done once)."""
-    try:
-        return codicefiscale.decode(code)  # raises ValueError on a wrong code or check char
-    except ValueError:
+    """Birth date and sex of a valid (normalised) code; None if the code is invalid.
+
+    The checks of python-codicefiscale's `decode` without the part that makes it slow
+    (about 1 ms a code: dates parsed with dateutil and 128 omocodes computed each time),
+    which a 100,000-row register pays once per person: the syntax, omocodia included;
+    the check character (the library's `encode_cin`); a real date (month letter, day
+    1-31, +40 for women); a birthplace code the library knows. What is left out is
+    whether that municipality already existed on the birth date.
+    """
+    if not _FORMAT.match(code) or codicefiscale.encode_cin(code) != code[15]:
         return None
+    digits = code[6:15].translate(_OMOCODIA)
+    year, month, day = int(digits[0:2]), _MONTHS.index(code[8]) + 1, int(digits[3:5])
+    gender = "F" if day > 40 else "M"
+    day -= 40 if day > 40 else 0
+    this_year = date.today().year
+    year += this_year // 100 * 100
+    if year > this_year:
+        year -= 100
+    try:
+        born = date(year, month, day)
+    except ValueError:  # 29 February of a year that was not leap a century later
+        try:
+            born = date(year - 100, month, day)
+        except ValueError:
+            return None
+    if code[11] + digits[6:9] not in _places():
+        return None
+    return {"birthdate": born, "gender": gender}
 
 
 def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfCheck:
@@ -54,7 +92,7 @@ def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfChe
     result = CfCheck(code)
     if birth_date is None and not sex:
         return result
-    born = decoded["birthdate"].date()
+    born = decoded["birthdate"]
     if birth_date and (born.day, born.month, born.year % 100) != (
         birth_date.day, birth_date.month, birth_date.year % 100
     ):

@@ -31,6 +31,38 @@ def test_check_cf_decodes_and_compares():
     assert check_cf("12345678901").provisional
 
 
+def test_check_cf_agrees_with_python_codicefiscale():
+    """The fast check accepts and refuses what the library's decode does, and reads the
+    same birth date and sex: real codes, omocodes, foreign-born, one-character typos."""
+    import random
+    from datetime import date, timedelta
+
+    rng = random.Random(20261124)
+    codes = []
+    for _ in range(150):
+        born = date(1920, 1, 1) + timedelta(days=rng.randrange(37000))
+        codes.append(codicefiscale.encode(
+            lastname=rng.choice(["Rossi", "D'Angelo", "Bo"]), firstname="Niccolò",
+            gender=rng.choice("MF"), birthdate=born.strftime("%d/%m/%Y"),
+            birthplace=rng.choice(["Milano", "Bergamo", "Svizzera", "Marocco"])))
+    codes += [omocode for code in codes[:20] for omocode in
+              codicefiscale.decode(code)["omocodes"][1:3]]
+    for code in codes[:150]:
+        at = rng.randrange(16)
+        codes.append(code[:at] + rng.choice("ABCDEHLMPRSTXZ0123456789") + code[at + 1:])
+    codes += ["RSSMRA41D31F205X", "RSSMRA00B30F205X", "RSSMRA41D03Z999X"]
+    valid = 0
+    for code in codes:
+        ours = check_cf(code)
+        assert ours.valid == codicefiscale.is_valid(code), code
+        if ours.valid:
+            valid += 1
+            decoded = codicefiscale.decode(code)
+            expected_warnings = check_cf(code, decoded["birthdate"].date(), decoded["gender"])
+            assert expected_warnings.warnings == [], code
+    assert 170 < valid < len(codes)
+
+
 def test_typo_in_codice_fiscale_is_refused_and_input_kept(client, auth, world, db):
     auth.login("amm_a")
     before = persons.count(db)

@@ -99,6 +99,12 @@ class _Sandbox(SandboxedEnvironment):
             left = Decimal(str(left))
         return super().call_binop(context, operator, left, right)
 
+    def make_globals(self, d):
+        # A plain dict instead of Jinja's ChainMap: every evaluation copies the globals
+        # into a new context, and copying a ChainMap runs in Python, key by key. The
+        # helpers are set once, before any expression is compiled.
+        return {**self.globals, **(d or {})}
+
 
 def _environment() -> SandboxedEnvironment:
     env = _Sandbox(autoescape=False)
@@ -143,17 +149,20 @@ def parameter_paths(source: str) -> set[tuple[str, ...]]:
 class Expression:
     """A compiled expression with the names it reads."""
 
-    __slots__ = ("source", "names", "_compiled")
+    __slots__ = ("source", "names", "_reads", "_compiled")
 
     def __init__(self, source: str):
         self.source = source
         self.names = names_used(source)
+        self._reads = tuple(sorted(self.names))
         self._compiled = ENV.compile_expression(source, undefined_to_none=True)
 
     def evaluate(self, context: dict):
         """The value of the expression; None when it cannot be computed (e.g. blanks)."""
+        # Only the names it reads: Jinja copies every variable it is given into a new
+        # context, and a form's scope holds all of its fields.
         try:
-            return self._compiled(**context)
+            return self._compiled(**{n: context[n] for n in self._reads if n in context})
         except (TypeError, ArithmeticError, ValueError, AttributeError, KeyError,
                 UndefinedError, SecurityError):
             return None
