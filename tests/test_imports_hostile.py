@@ -137,3 +137,20 @@ def test_a_register_over_the_limits_is_refused(app, tmp_path, limits, words):
         prepare(path, path.name, form, limits=limits)
 
     assert str(refused.value) == f"«registro.xlsx»: {words}"
+
+
+def test_a_reader_that_runs_too_long_is_stopped(app, tmp_path, monkeypatch):
+    """A file that keeps the parser busy past the time limit: the child is killed and the
+    user reads how long was allowed (here the child is replaced by one that never ends)."""
+    from app.imports import reader
+
+    endless = tmp_path / "endless.py"
+    endless.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(reader, "CHILD", endless)
+    path = registers.write_xlsx(tmp_path / "registro.xlsx")
+
+    with pytest.raises(ImportFileError) as refused:
+        reader.read_file(path, path.name, limits=Limits(seconds=1))
+
+    assert str(refused.value) == ("«registro.xlsx»: la lettura ha superato 1 secondi; il file "
+                                  "è troppo grande o malformato.")
