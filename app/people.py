@@ -77,18 +77,34 @@ def _decode(code: str) -> dict | None:
     return {"birthdate": born, "gender": gender}
 
 
+def _problem(code: str) -> str:
+    """Why `_decode` refused a code of 16 characters, as one sentence naming the code."""
+    if not _FORMAT.match(code):
+        return _("Codice fiscale «%(code)s» non valido: non ha la forma di un codice fiscale "
+                 "(6 lettere, 2 cifre, la lettera del mese, 2 cifre, 1 lettera, 3 cifre, "
+                 "1 lettera).", code=code)
+    if codicefiscale.encode_cin(code) != code[15]:
+        return _("Codice fiscale «%(code)s» non valido: il carattere di controllo finale non "
+                 "corrisponde agli altri (un carattere è scritto male).", code=code)
+    place = code[11] + code[12:15].translate(_OMOCODIA)
+    if place not in _places():
+        return _("Codice fiscale «%(code)s» non valido: il codice del luogo di nascita "
+                 "(%(place)s) non corrisponde a nessun comune o stato.", code=code, place=place)
+    return _("Codice fiscale «%(code)s» non valido: la data di nascita che contiene non "
+             "esiste.", code=code)
+
+
 def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfCheck:
     """Validate a codice fiscale; warn when it disagrees with the typed birth date or sex."""
     code = normalize_cf(value)
     if PROVISIONAL.match(code):
         return CfCheck(code, provisional=True)
     if len(code) != 16:
-        return CfCheck(code, _("Il codice fiscale deve avere 16 caratteri (ne ha %(n)s).",
-                               n=len(code)))
+        return CfCheck(code, _("Codice fiscale «%(code)s» non valido: ha %(n)s caratteri "
+                               "invece di 16.", code=code, n=len(code)))
     decoded = _decode(code)
     if decoded is None:
-        return CfCheck(code, _("Codice fiscale non valido: controllare i caratteri, "
-                               "il carattere di controllo finale non corrisponde."))
+        return CfCheck(code, _problem(code))
     result = CfCheck(code)
     if birth_date is None and not sex:
         return result

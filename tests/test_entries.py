@@ -75,7 +75,7 @@ def test_type_errors_are_italian(client, sheet):
     assert "Numero intero non valido." in html
     assert "Numero non valido" in html
     assert "Data non valida" in html
-    assert "Codice fiscale non valido" in html
+    assert "Codice fiscale «RSSMRA41D03F205X» non valido" in html
     assert 'value="tre"' in html
 
 

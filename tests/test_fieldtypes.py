@@ -124,9 +124,10 @@ WEB_REFUSED = [
     ("choice_select", {"x": "zio"}, "Scelta non valida."),
     ("multichoice", [("x", "sad"), ("x", "badante")], "Scelta non valida."),
     ("codice_fiscale", {"x": "RSSMRA41D03F205X"},
-     "Codice fiscale non valido: controllare i caratteri, il carattere di controllo finale "
-     "non corrisponde."),
-    ("codice_fiscale", {"x": "RSSMRA41"}, "Il codice fiscale deve avere 16 caratteri (ne ha 8)."),
+     "Codice fiscale «RSSMRA41D03F205X» non valido: il carattere di controllo finale non "
+     "corrisponde agli altri (un carattere è scritto male)."),
+    ("codice_fiscale", {"x": "rssmra41"},
+     "Codice fiscale «RSSMRA41» non valido: ha 8 caratteri invece di 16."),
     ("email", {"x": "anna.verdi.comune.it"}, "Indirizzo email non valido."),
     ("phone", {"x": "chiamare la figlia"}, "Numero di telefono non valido."),
 ]
@@ -397,7 +398,8 @@ PARSE_REFUSED = [
     ("boolean", "forse", "«forse» non è sì/no"),
     ("choice", "quasi autonomo", "«quasi autonomo» non è tra le opzioni ammesse"),
     ("multichoice", "sad, badante", "«badante» non è tra le opzioni ammesse"),
-    ("codice_fiscale", "RSSMRA41D03F205X", "codice fiscale «RSSMRA41D03F205X» non valido"),
+    ("codice_fiscale", "RSSMRA41D03F205X", "Codice fiscale «RSSMRA41D03F205X» non valido: il "
+     "carattere di controllo finale non corrisponde agli altri (un carattere è scritto male)."),
     ("email", "anna.verdi.comune.it", "indirizzo email non valido: «anna.verdi.comune.it»"),
     ("phone", "chiamare la figlia", "numero di telefono non valido: «chiamare la figlia»"),
 ]

@@ -31,6 +31,28 @@ def test_check_cf_decodes_and_compares():
     assert check_cf("12345678901").provisional
 
 
+def _with_check_character(first15: str) -> str:
+    return first15 + codicefiscale.encode_cin(first15 + "X")
+
+
+def test_check_cf_says_in_one_sentence_what_is_wrong(app):
+    with app.test_request_context():
+        errors = {code: check_cf(code).error for code in (
+            "rss mra 41", "RSSMRA41D03F205X", "RSSMRA41Z03F205B",
+            _with_check_character("RSSMRA41D03Z999"), _with_check_character("RSSMRA41D73F205"))}
+    assert list(errors.values()) == [
+        "Codice fiscale «RSSMRA41» non valido: ha 8 caratteri invece di 16.",
+        "Codice fiscale «RSSMRA41D03F205X» non valido: il carattere di controllo finale non "
+        "corrisponde agli altri (un carattere è scritto male).",
+        "Codice fiscale «RSSMRA41Z03F205B» non valido: non ha la forma di un codice fiscale "
+        "(6 lettere, 2 cifre, la lettera del mese, 2 cifre, 1 lettera, 3 cifre, 1 lettera).",
+        "Codice fiscale «RSSMRA41D03Z999C» non valido: il codice del luogo di nascita (Z999) non "
+        "corrisponde a nessun comune o stato.",
+        "Codice fiscale «RSSMRA41D73F205I» non valido: la data di nascita che contiene non "
+        "esiste.",
+    ]
+
+
 def test_check_cf_agrees_with_python_codicefiscale():
     """The fast check accepts and refuses what the library's decode does, and reads the
     same birth date and sex: real codes, omocodes, foreign-born, one-character typos."""
@@ -69,7 +91,7 @@ def test_typo_in_codice_fiscale_is_refused_and_input_kept(client, auth, world, d
     page = _register(client, codice_fiscale="VRDGPP41D03F205X", telefono="031 555 666")
     html = page.get_data(as_text=True)
     assert page.status_code == 422
-    assert "Codice fiscale non valido" in html
+    assert "Codice fiscale «VRDGPP41D03F205X» non valido" in html
     assert 'value="031 555 666"' in html and 'value="Verdi"' in html
     assert persons.count(db) == before
 

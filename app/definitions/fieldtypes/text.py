@@ -101,5 +101,5 @@ class CodiceFiscaleType(FieldType):
         if code:
             result = check_cf(code)
             if not result.valid:
-                raise ValueError(f"codice fiscale «{code}» non valido: {result.error}")
+                raise ValueError(result.error)  # one sentence, naming the code and the problem
         return code
