@@ -6,7 +6,10 @@ from pathlib import Path
 
 import yaml
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from ..definitions import Form
 from .limits import Limits
@@ -87,35 +90,52 @@ OUTCOME_FILL = {"non valida": "FFF4CCCC", "crea": "FFE2F0D9", "aggiorna": "FFDDE
 
 
 def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
-    """The original rows with an outcome and an error column, to fix and re-import."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Esito importazione"
-    headers = [("" if h is None else str(h)) for h in prepared.headers]
-    sheet.append(["Riga del file", "Esito", "Errori", *headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for number, row in enumerate(plan.rows, start=2):
+    """The original rows with an outcome and an error column, to fix and re-import.
+
+    Written in openpyxl's write-only mode, row by row; the rows are coloured by their
+    outcome with conditional formatting (one rule per outcome), not cell by cell."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Esito importazione")
+    headers = ["Riga del file", "Esito", "Errori",
+               *[("" if h is None else str(h)) for h in prepared.headers]]
+    width = max([len(headers)] + [len(r.cells) + 3 for r in plan.rows])
+    sheet.freeze_panes = "D2"
+    for letter, size in (("A", 10), ("B", 18), ("C", 60)):
+        sheet.column_dimensions[letter].width = size
+    last = f"{get_column_letter(width)}{len(plan.rows) + 1}"
+    for outcome, color in OUTCOME_FILL.items():
+        sheet.conditional_formatting.add(f"A2:{last}", FormulaRule(
+            formula=[f'$B2="{outcome}"'], fill=PatternFill("solid", bgColor=color)))
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, h, bold) for h in headers])
+    for row in plan.rows:
         problems = "; ".join(f"{e.column}: {e.message}" if e.column else e.message
                              for e in row.errors)
         if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
             problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
-        values = [row.number, row.outcome, problems, *[_cell(v) for v in row.cells]]
-        sheet.append(values)
-        fill = OUTCOME_FILL.get(row.outcome)
-        # sheet[sheet.max_row] would rescan every cell (max_row, max_column): quadratic.
-        for cell in (sheet.cell(number, column) for column in range(1, len(values) + 1)):
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # user text never becomes a formula
-            if fill:
-                cell.fill = PatternFill("solid", fgColor=fill)
+        sheet.append([row.number, row.outcome, _text(sheet, problems),
+                      *[_text(sheet, v) for v in row.cells]])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _cell(value):
-    return "" if value is None else value
+def _styled(sheet, value, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.font = font
+    return cell
+
+
+def _text(sheet, value):
+    """A value as it was; text that Excel would take for a formula stays text."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+FORMULA_START = frozenset("=+-@")
 
 
 __all__ = ["Prepared", "apply_mapping", "match_headers", "plan_import", "prepare",
