@@ -96,7 +96,8 @@ def test_sparse_sheet_is_refused_under_the_default_limits_too(app, tmp_path):
 
 
 @pytest.mark.parametrize("case", HOSTILE)
-def test_wizard_shows_the_error_and_keeps_serving(client, auth, db, world, hostile_files, case):
+def test_wizard_shows_the_error_and_keeps_serving(app, client, auth, db, world, hostile_files,
+                                                  case):
     path = hostile_files[case]
     auth.login("amm_a")
     page = client.get("/importazioni/")
@@ -115,6 +116,10 @@ def test_wizard_shows_the_error_and_keeps_serving(client, auth, db, world, hosti
     message = text.split('class="alert alert-danger" role="alert">')[1].split("</div>")[0]
     assert_clear(message, case)
     assert totals(db) == before
+    # Nothing of the refused file stays, on disk or in the session.
+    assert list((Path(app.instance_path) / "caricamenti").iterdir()) == []
+    with client.session_transaction() as session:
+        assert session.get("importazioni") == {}
     # The server is still there for the next page and the next person.
     persons = client.get("/persone/")
     assert persons.status_code == 200

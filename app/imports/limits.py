@@ -35,7 +35,11 @@ def precheck(path: Path, original_name: str, limits: Limits) -> str:
         shown = extension or "senza estensione"
         raise ImportFileError(f"«{original_name}»: formato non supportato ({shown}). Sono "
                               "accettati .xlsx, .xlsm, .xls, .xlsb, .ods e .csv.")
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"«{original_name}» non è più disponibile: caricalo di "
+                              "nuovo.") from exc
     if size == 0:
         raise ImportFileError(f"«{original_name}» è vuoto.")
     if size > limits.max_bytes:

@@ -23,7 +23,7 @@ from .. import access, store
 from ..cycle import AREAS
 from ..imports.commit import UndoRefused, commit, undo
 from ..imports.export import export_form
-from ..imports.limits import EXTENSIONS, ImportFileError
+from ..imports.limits import EXTENSIONS, ImportFileError, Limits, precheck
 from ..imports.mapping import targets
 from ..imports.service import mapping_yaml, plan_import, prepare, report_xlsx
 from ..store import entries as entry_store
@@ -54,6 +54,22 @@ def _save_pending(token: str, pending: dict) -> None:
     session["importazioni"] = imports
 
 
+def _discard(token: str) -> None:
+    """Forget a pending upload: its file leaves the disk and its token the session."""
+    imports = dict(session.get("importazioni", {}))
+    pending = imports.pop(token, None)
+    session["importazioni"] = imports
+    if pending:
+        Path(pending["path"]).unlink(missing_ok=True)
+
+
+def _refused(token: str, error: ImportFileError):
+    """A file that cannot be read is not kept: say why and start again."""
+    _discard(token)
+    flash(str(error), "danger")
+    return redirect(url_for("imports.index"))
+
+
 def _forms():
     return [f for f in get_catalog().forms.values() if f.id != "persona"]
 
@@ -78,11 +94,15 @@ def _upload():
         flash(_("Scegli il modulo in cui importare il registro."), "warning")
         return redirect(url_for("imports.index"))
     token = secrets.token_urlsafe(12)
-    suffix = Path(upload.filename).suffix.lower()[:6]
-    path = _uploads() / f"{token}{suffix}"
+    suffix = Path(upload.filename).suffix.lower()
+    path = _uploads() / f"{token}{suffix if suffix in EXTENSIONS else '.rifiutato'}"
     upload.save(path)
     _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
                           "area": request.form.get("area", "non_autosufficienza")})
+    try:  # type, size, zip bomb, password: refused before the file is ever parsed
+        precheck(path, upload.filename, Limits())
+    except ImportFileError as exc:
+        return _refused(token, exc)
     return redirect(url_for("imports.mapping", token=token))
 
 
@@ -101,8 +121,7 @@ def mapping(token: str):
     try:
         form, prepared = _prepared(pending, sheet, None if header is None else header - 1)
     except ImportFileError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("imports.index"))
+        return _refused(token, exc)
     if request.method == "POST":
         chosen = {}
         for column in range(len(prepared.headers)):
@@ -134,8 +153,7 @@ def preview(token: str):
     try:
         form, prepared, mapping, plan = _plan(pending)
     except ImportFileError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("imports.index"))
+        return _refused(token, exc)
     return render_template("imports/preview.html", token=token, pending=pending, form=form,
                            prepared=prepared, mapping=mapping, plan=plan,
                            counts=plan.counts())
@@ -144,7 +162,10 @@ def preview(token: str):
 @bp.route("/<token>/mappatura.yaml")
 @requires("import.run")
 def mapping_file(token: str):
-    form, prepared, mapping, _plan_ = _plan(_pending(token))
+    try:
+        form, prepared, mapping, _plan_ = _plan(_pending(token))
+    except ImportFileError as exc:
+        return _refused(token, exc)
     return send_file(io.BytesIO(mapping_yaml(form, prepared, mapping).encode()),
                      mimetype="text/yaml", as_attachment=True,
                      download_name=f"mappatura-{form.id}.yaml")
@@ -153,18 +174,36 @@ def mapping_file(token: str):
 @bp.route("/<token>/esito-anteprima.xlsx")
 @requires("import.run")
 def preview_report(token: str):
-    _form, prepared, _mapping, plan = _plan(_pending(token))
+    try:
+        _form, prepared, _mapping, plan = _plan(_pending(token))
+    except ImportFileError as exc:
+        return _refused(token, exc)
     return send_file(io.BytesIO(report_xlsx(prepared, plan)), as_attachment=True,
                      download_name="esito-anteprima.xlsx")
+
+
+@bp.route("/<token>/abbandona", methods=["POST"])
+@requires("import.run")
+def discard(token: str):
+    """Leave the wizard: the uploaded file is deleted, nothing is imported."""
+    pending = session.get("importazioni", {}).get(token)
+    if pending is not None:  # a second click finds it already gone
+        _discard(token)
+        flash(_("Importazione di «%(f)s» abbandonata: il file caricato è stato eliminato.",
+                f=pending["name"]), "info")
+    return redirect(url_for("imports.index"))
 
 
 @bp.route("/<token>/conferma", methods=["POST"])
 @requires("import.run")
 def confirm(token: str):
     pending = _pending(token)
-    form, prepared, _mapping, plan = _plan(pending)
+    try:  # the file may have vanished or changed since the preview
+        form, prepared, _mapping, plan = _plan(pending)
+        content = Path(pending["path"]).read_bytes()
+    except ImportFileError as exc:
+        return _refused(token, exc)
     report = report_xlsx(prepared, plan)
-    content = Path(pending["path"]).read_bytes()
     PROGRESS[token] = {"done": 0, "total": len(plan.rows), "import_id": None, "error": ""}
     args = (current_app.config["DATABASE"], plan, pending, content, report, current_user.id,
             token)
@@ -197,7 +236,10 @@ def progress(token: str):
     if state["import_id"]:
         session.get("importazioni", {}).pop(token, None)
         session.modified = True
-        return redirect(url_for("imports.report", import_id=state["import_id"]))
+        done = url_for("imports.report", import_id=state["import_id"])
+        if request.headers.get("HX-Request"):  # a poll: htmx loads the whole report page
+            return "", 200, {"HX-Redirect": done}
+        return redirect(done)
     partial = bool(request.headers.get("HX-Request"))
     return render_template("imports/progress.html", token=token, state=state, partial=partial)
 

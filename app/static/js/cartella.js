@@ -49,18 +49,3 @@ document.addEventListener("submit", function (event) {
     });
   });
 })();
-
-// A polled block (data-follow-redirect) whose request ended on another page — the job is done
-// and the server redirected to its result — loads that page instead of nesting it in the block.
-document.addEventListener("htmx:beforeSwap", function (event) {
-  var elt = event.detail.elt, xhr = event.detail.xhr;
-  if (!elt.hasAttribute || !elt.hasAttribute("data-follow-redirect") || !xhr || !xhr.responseURL) {
-    return;
-  }
-  var asked = new URL(elt.getAttribute("hx-get"), window.location.href);
-  var landed = new URL(xhr.responseURL);
-  if (landed.pathname !== asked.pathname) {
-    event.detail.shouldSwap = false;
-    window.location.assign(landed.href);
-  }
-});

@@ -1,0 +1,181 @@
+"""The import wizard through the Flask test client: what a staff member sees at each step,
+what stays on disk and in the session when a file is refused or the wizard is left, and
+that every step that changes something needs the CSRF token."""
+
+import html
+import io
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from app.web.imports import PROGRESS
+from tests import registers
+from tests.conftest import csrf_from
+
+GOOD = registers.ROSSI.cf
+BAD = GOOD[:-1] + ("A" if GOOD[-1] != "A" else "B")
+
+
+def register_csv(caregiver: str = "") -> bytes:
+    cells = [["Codice fiscale", "Cognome", "Nome", "Data di nascita", "Numero di figli",
+              "Codice fiscale del caregiver"],
+             [GOOD, "Rossi", "Mario", "03/04/1941", "2", caregiver],
+             [registers.VERDI.cf, "Verdi", "Anna", "30/01/1945", "1", ""]]
+    return "\n".join(";".join(row) for row in cells).encode()
+
+
+@pytest.fixture
+def uploads(app) -> Path:
+    return Path(app.instance_path) / "caricamenti"
+
+
+@pytest.fixture
+def staff(client, auth, world):
+    auth.login("amm_a")
+    return client
+
+
+def pending(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session.get("importazioni", {}))
+
+
+def upload(client, content: bytes, name: str = "registro.csv", follow: bool = False):
+    token = csrf_from(client.get("/importazioni/"))
+    return client.post("/importazioni/", data={
+        "csrf_token": token, "modulo": "prova", "area": "non_autosufficienza",
+        "file": (io.BytesIO(content), name)}, content_type="multipart/form-data",
+        follow_redirects=follow)
+
+
+def to_preview(client, content: bytes) -> tuple[str, str]:
+    """Upload and keep the suggested mapping; return the token and the preview page."""
+    mapping_url = upload(client, content).headers["Location"]
+    token = mapping_url.split("/")[-2]
+    page = client.get(mapping_url)
+    form = {name: value for name, value in re.findall(
+        r'<select id="(colonna_\d+)".*?<option value="([^"]*)" selected', page.get_data(
+            as_text=True), re.S)}
+    done = client.post(mapping_url, data={"csrf_token": csrf_from(page), **form})
+    preview = client.get(done.headers["Location"])
+    return token, html.unescape(preview.get_data(as_text=True))
+
+
+def alert(response) -> str:
+    text = html.unescape(response.get_data(as_text=True))
+    return re.search(r'class="alert alert-\w+" role="\w+">(.*?)</div>', text, re.S).group(1)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("registro.pdf", b"%PDF-1.4", "«registro.pdf»: formato non supportato (.pdf)"),
+    ("registro.xlsx", registers.OLE_MAGIC + b"\0" * 600, "«registro.xlsx» è protetto da password"),
+    ("registro.csv", b"Cognome;Nome\nRossi;Mar\0io\n", "«registro.csv»: il file contiene caratteri "
+     "nulli"),
+])
+def test_a_refused_upload_leaves_nothing_behind(staff, uploads, name, content, words):
+    page = upload(staff, content, name, follow=True)
+
+    assert page.request.path == "/importazioni/"
+    assert alert(page).startswith(words)
+    assert list(uploads.iterdir()) == []
+    assert pending(staff) == {}
+
+
+def test_preview_names_the_bad_codice_fiscale_in_one_sentence(staff):
+    _token, preview = to_preview(staff, register_csv(caregiver=BAD))
+
+    row = re.search(r"<tr><td>2</td><td>non valida</td><td>(.*?)</td></tr>", preview).group(1)
+    assert row == (f"«Codice fiscale del caregiver»: Codice fiscale «{BAD}» non valido: il "
+                   "carattere di controllo finale non corrisponde agli altri (un carattere è "
+                   "scritto male).")
+
+
+def wait_for(client, url: str, headers: dict):
+    for _ in range(100):
+        answer = client.get(url, headers=headers)
+        if answer.status_code != 200 or "HX-Redirect" in answer.headers:
+            return answer
+        time.sleep(0.05)
+    raise AssertionError("the import did not end")
+
+
+def test_the_polled_progress_moves_to_the_report_with_hx_redirect(staff, uploads):
+    token, preview = to_preview(staff, register_csv())
+    assert "Schede da creare" in preview
+
+    started = staff.post(f"/importazioni/{token}/conferma",
+                         data={"csrf_token": csrf_from(staff.get("/importazioni/"))})
+    progress = started.headers["Location"]
+    answer = wait_for(staff, progress, {"HX-Request": "true"})
+
+    assert answer.status_code == 200 and answer.get_data() == b""
+    report = answer.headers["HX-Redirect"]
+    assert re.fullmatch(r"/importazioni/\d+", report)
+    assert PROGRESS[token]["import_id"] == int(report.rsplit("/", 1)[1])
+    page = staff.get(report)
+    assert "Schede create" in page.get_data(as_text=True)
+    # Without htmx (a reload), the same finished job is a plain redirect.
+    assert staff.get(progress).headers["Location"] == report
+    assert list(uploads.iterdir()) == [] and pending(staff) == {}
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda path: path.unlink(), "«registro.csv» non è più disponibile: caricalo di nuovo."),
+    (lambda path: path.write_bytes(b"Cognome\0;Nome\n"), "«registro.csv»: il file contiene "
+     "caratteri nulli"),
+])
+def test_confirm_of_a_file_gone_or_spoiled_since_the_preview_says_so(staff, uploads, db, change,
+                                                                    words):
+    token, _preview = to_preview(staff, register_csv())
+    change(next(uploads.iterdir()))
+
+    page = staff.post(f"/importazioni/{token}/conferma",
+                      data={"csrf_token": csrf_from(staff.get("/importazioni/"))},
+                      follow_redirects=True)
+
+    assert page.status_code == 200 and page.request.path == "/importazioni/"
+    assert alert(page).startswith(words)
+    assert token not in PROGRESS
+    assert list(uploads.iterdir()) == [] and pending(staff) == {}
+    assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("step", ["mapping", "preview"])
+def test_cancel_deletes_the_upload(staff, uploads, step):
+    if step == "mapping":
+        mapping_url = upload(staff, register_csv()).headers["Location"]
+        token, page = mapping_url.split("/")[-2], staff.get(mapping_url)
+    else:
+        token, _preview = to_preview(staff, register_csv())
+        page = staff.get(f"/importazioni/{token}/anteprima")
+    assert f'formaction="/importazioni/{token}/abbandona"' in page.get_data(as_text=True)
+
+    left = staff.post(f"/importazioni/{token}/abbandona", data={"csrf_token": csrf_from(page)},
+                      follow_redirects=True)
+
+    assert alert(left) == ("Importazione di «registro.csv» abbandonata: il file caricato è "
+                           "stato eliminato.")
+    assert list(uploads.iterdir()) == [] and pending(staff) == {}
+    again = staff.post(f"/importazioni/{token}/abbandona", data={"csrf_token": csrf_from(page)})
+    assert again.status_code == 302
+
+
+def test_every_step_that_changes_something_needs_the_csrf_token(staff, uploads, db):
+    refused = staff.post("/importazioni/", data={
+        "modulo": "prova", "file": (io.BytesIO(register_csv()), "registro.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+
+    token, _preview = to_preview(staff, register_csv())
+    chosen = pending(staff)[token]["mapping"]
+    for step in ("mappa", "conferma", "abbandona"):
+        answer = staff.post(f"/importazioni/{token}/{step}", data={"colonna_0": ""})
+        assert answer.status_code == 400, step
+    assert pending(staff)[token]["mapping"] == chosen  # the mapping was not changed
+    assert token not in PROGRESS  # no import started
+    assert len(list(uploads.iterdir())) == 1  # the upload is still there
+    assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
+    assert staff.post("/importazioni/1/annulla").status_code == 400
