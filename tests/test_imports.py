@@ -453,9 +453,9 @@ def test_undo_is_refused_after_a_sheet_was_edited(cli, db, office, tmp_path):
 
 # --- 6. a crash while committing ------------------------------------------------------------
 
-# Enough for a commit of several seconds (the plan costs ~1 ms a row, the commit ~3 ms):
-# 20,000 rows would spend well over a minute before the kill.
-CRASH_ROWS = 4000
+# Enough for a commit of several seconds on any machine: each row is a new person, case and
+# sheet (on a 2-core VM: plan ~0.3 ms a row, commit ~0.5 ms).
+CRASH_ROWS = 20000
 
 
 def test_killed_import_leaves_all_or_nothing(tmp_path):

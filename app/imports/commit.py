@@ -39,27 +39,28 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
             counts=counts, outcomes=outcomes(plan), user_id=user_id, report=report)
         persons_by_key: dict = {}
         cases_by_person: dict = {}
+        new_sheets, items = [], []
         for number, row in enumerate(plan.rows, start=1):
-            if progress and number % 200 == 0:
+            if progress and number % 500 == 0:
                 progress(number, len(plan.rows))
             if not row.valid or row.outcome == "invariata" and row.person_action == "same":
                 continue
             person_id = _person(db, row, persons_by_key, plan, import_id, user_id)
             if row.outcome == "crea":  # an updated sheet stays in its case, even a closed one
                 case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
-                entry_id = entry_store.create(
-                    db, case, plan.form.id, plan.form.version, row.data, user_id,
-                    status=row.status, note=f"importazione n. {import_id}", source="import",
-                    import_id=import_id)
-                import_store.add_item(db, import_id, "entry", entry_id, "created", after_rev=1)
+                new_sheets.append((case, row.data, row.status))
             elif row.outcome == "aggiorna":
                 rev = entry_store.save(db, row.entry["id"], row.entry["rev"], row.data,
                                        row.status, user_id, note=f"importazione n. {import_id}",
                                        source="import", import_id=import_id)
-                import_store.add_item(db, import_id, "entry", row.entry["id"], "updated",
-                                      before={"rev": row.entry["rev"],
-                                              "data": row.entry["data"],
-                                              "status": row.entry["status"]}, after_rev=rev)
+                items.append(("entry", row.entry["id"], "updated",
+                              {"rev": row.entry["rev"], "data": row.entry["data"],
+                               "status": row.entry["status"]}, rev, None))
+        created = entry_store.create_many(db, plan.form.id, plan.form.version, new_sheets,
+                                          user_id, note=f"importazione n. {import_id}",
+                                          source="import", import_id=import_id)
+        items += [("entry", entry_id, "created", None, 1, None) for entry_id in created]
+        import_store.add_items(db, import_id, items)
         store.audit.append(db, "import", user_id=user_id, object_type="import",
                            object_id=import_id, office_id=plan.office_id,
                            detail={"file": filename, **counts})
@@ -87,7 +88,6 @@ def _person(db, row, persons_by_key, plan, import_id, user_id) -> int:
 
 
 def _case(db, row, person_id, plan, import_id, user_id, cases_by_person: dict) -> dict:
-    scope = Scope(plan.office_id)
     if row.case_id is None and person_id in cases_by_person:
         row.case_id = cases_by_person[person_id]
     if row.case_id is None:
@@ -98,7 +98,7 @@ def _case(db, row, person_id, plan, import_id, user_id, cases_by_person: dict) -
                                        user_id)
         import_store.add_item(db, import_id, "case", case_id, "created")
         row.case_id = cases_by_person[person_id] = case_id
-    return case_store.get(db, scope, row.case_id)
+    return {"id": row.case_id, "person_id": person_id, "office_id": plan.office_id}
 
 
 def undo(db: Database, office_id: int, import_id: int, user_id: int | None) -> dict:

@@ -22,10 +22,18 @@ def record(db: Database, *, office_id: int, form_id: str, filename: str, sha256:
 def add_item(db: Database, import_id: int, kind: str, object_id: int, action: str,
              before: dict | None = None, after_rev: int | None = None,
              after_stamp: str | None = None) -> None:
-    db["import_items"].insert({
-        "import_id": import_id, "kind": kind, "object_id": object_id, "action": action,
-        "before": json.dumps(before, ensure_ascii=False) if before is not None else None,
-        "after_rev": after_rev, "after_stamp": after_stamp})
+    add_items(db, import_id, [(kind, object_id, action, before, after_rev, after_stamp)])
+
+
+def add_items(db: Database, import_id: int, items: list[tuple]) -> None:
+    """Records of an import, each (kind, object_id, action, before, after_rev, after_stamp)."""
+    db.conn.executemany(
+        "INSERT INTO import_items (import_id, kind, object_id, action, before, after_rev, "
+        "after_stamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((import_id, kind, object_id, action,
+          json.dumps(before, ensure_ascii=False) if before is not None else None,
+          after_rev, after_stamp)
+         for kind, object_id, action, before, after_rev, after_stamp in items))
 
 
 def get(db: Database, office_id: int, import_id: int) -> dict:
