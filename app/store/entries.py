@@ -67,12 +67,12 @@ def create_many(db: Database, form_id: str, version: int, sheets: list[tuple[dic
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
         ((entry_id, case["id"], case["person_id"], case["office_id"], form_id, version, status,
           text, now, user_id, now, user_id, import_id)
-         for entry_id, (case, _, status), text in zip(ids, sheets, texts)))
+         for entry_id, (case, _, status), text in zip(ids, sheets, texts, strict=True)))
     db.conn.executemany(
         "INSERT INTO entry_revisions (entry_id, rev, form_version, status, data, note, source, "
         "import_id, user_id, at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((entry_id, version, status, text, note, source, import_id, user_id, now)
-         for entry_id, (_, _, status), text in zip(ids, sheets, texts)))
+         for entry_id, (_, _, status), text in zip(ids, sheets, texts, strict=True)))
     return ids
 
 
