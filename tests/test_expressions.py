@@ -328,3 +328,18 @@ def test_dependents(form, field, blocks):
 def test_live_fields_are_those_with_dependents(form):
     assert {"invalidita", "lavora", "nascita", "isee", "voci"} <= form.live_fields
     assert not {"datore", "tutore_nome", "percentuale"} & form.live_fields
+
+
+def test_remembered_results_depend_on_the_types_and_the_parameters():
+    """Results are remembered by the values read: 1, 1.0 and True are equal keys in Python
+    but print differently; two sets of parameters with the same shape give their own."""
+    joined = Expression("x ~ ''")
+    assert [joined.evaluate({"x": v}) for v in (1, True, 1.0, 1, True)] == [
+        "1", "True", "1.0", "1", "True"]
+    threshold = Expression("isee <= parametri.b1.soglia")
+    low, high = {"b1": {"soglia": 100}}, {"b1": {"soglia": 50000}}
+    assert [threshold.evaluate({"isee": 20000, "parametri": p}) for p in (low, high, low)] == [
+        False, True, False]
+    rows = Expression("somma_campo(righe, 'n')")  # a list of rows: computed every time
+    assert rows.evaluate({"righe": [{"n": 2}]}) == 2
+    assert rows.evaluate({"righe": [{"n": 2}, {"n": 3}]}) == 5

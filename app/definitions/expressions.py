@@ -146,19 +146,68 @@ def parameter_paths(source: str) -> set[tuple[str, ...]]:
     return paths
 
 
+_ABSENT = object()
+_PLAIN = frozenset({type(None), bool, int, float, str, Decimal, date})
+
+
+class _Same:
+    """The parameters, compared by identity: loaded once per catalog, never changed."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+def _memo_key(name: str, value):
+    if name == "parametri":
+        return _Same(value)
+    hash(value)  # TypeError for what cannot be a key
+    return type(value), value
+
+
 class Expression:
     """A compiled expression with the names it reads."""
 
-    __slots__ = ("source", "names", "_reads", "_compiled")
+    __slots__ = ("source", "names", "_reads", "_compiled", "_memo")
+
+    MEMO_SIZE = 4096
 
     def __init__(self, source: str):
         self.source = source
         self.names = names_used(source)
         self._reads = tuple(sorted(self.names))
         self._compiled = ENV.compile_expression(source, undefined_to_none=True)
+        self._memo: dict = {}
 
     def evaluate(self, context: dict):
-        """The value of the expression; None when it cannot be computed (e.g. blanks)."""
+        """The value of the expression; None when it cannot be computed (e.g. blanks).
+
+        Results are remembered by the values the expression reads (with their types, since
+        1 == 1.0 == True), when those are hashable and the result is a plain value: an
+        import evaluates the same show_if over the same few answers thousands of times.
+        """
+        try:
+            key = (date.today(), *[_memo_key(n, context.get(n, _ABSENT)) for n in self._reads])
+            found = self._memo.get(key, _ABSENT)
+        except TypeError:  # a list, a repeat's rows, a person: computed every time
+            key, found = None, _ABSENT
+        if found is not _ABSENT:
+            return found
+        value = self._compute(context)
+        if key is not None and type(value) in _PLAIN:
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = value
+        return value
+
+    def _compute(self, context: dict):
         # Only the names it reads: Jinja copies every variable it is given into a new
         # context, and a form's scope holds all of its fields.
         try:
