@@ -49,6 +49,10 @@ class Form:
                 self._compile_field(f, prefix="")
         self.rules = [(Expression(rule.expr), rule) for rule in definition.rules]
         self.computed_order = self._computed_order()
+        # The fields that hold a value, with their type: decode and encode run per save
+        # and per imported row, and need not look the type up each time.
+        self._codec = [(fid, f, fieldtypes.get(f.type)) for fid, f in self.fields.items()
+                       if fieldtypes.get(f.type).has_value]
 
     def _compile_field(self, f: FieldDef, prefix: str) -> None:
         key = prefix + f.id
@@ -102,13 +106,14 @@ class Form:
 
     def decode(self, data: dict) -> dict:
         """Stored JSON -> Python values by field id (repeat rows as lists of dicts)."""
-        return {fid: _decode_field(f, (data or {}).get(fid)) for fid, f in self.fields.items()
-                if fieldtypes.get(f.type).has_value}
+        data = data or {}
+        return {fid: _decode_field(f, data.get(fid)) if f.type == "repeat" else
+                kind.from_json(data.get(fid)) for fid, f, kind in self._codec}
 
     def encode(self, values: dict) -> dict:
         """Python or web values -> JSON to store."""
-        return {fid: _encode_field(f, values.get(fid)) for fid, f in self.fields.items()
-                if fieldtypes.get(f.type).has_value}
+        return {fid: _encode_field(f, values.get(fid)) if f.type == "repeat" else
+                kind.to_json(values.get(fid)) for fid, f, kind in self._codec}
 
     def evaluate(self, values: dict, context: dict) -> FormState:
         """Compute calculated fields, visibility and requirements for the given values."""
