@@ -628,3 +628,35 @@ def test_a_form_with_its_own_codice_fiscale_still_links_rows_to_persons(
         "SELECT data FROM entries WHERE office_id = ?", [office.id])}
     assert applicants == {"Giulia", "Marco"}
     assert stored_persons(db, office.id)[registers.VERDI.cf] == ("Verdi", "Anna", "1945-01-30")
+
+
+# --- 8. what a new sheet takes from the person ------------------------------------------------
+
+
+def test_a_new_sheet_takes_the_persons_data_as_in_the_web(cli, db, office, tmp_path):
+    """A report to the juvenile prosecutor imported from a list of minors: the child's
+    section is filled from the person (`prefill: persona.*`), as a sheet opened in the
+    web would be, and a re-import finds nothing to change."""
+    path = tmp_path / "segnalazioni.csv"
+    path.write_text("Codice fiscale;Cognome;Nome;Nato il;Nato a\n"
+                    f"{registers.DANGELO.cf};D'Angelo;Niccolò;03/04/2012;Brescia\n",
+                    encoding="cp1252")
+    mapping = tmp_path / "mappa.yaml"
+    mapping.write_text("modulo: segnalazione_tm\ncolonne:\n  Codice fiscale: "
+                       "persona.codice_fiscale\n  Cognome: persona.cognome\n  Nome: "
+                       "persona.nome\n  Nato il: persona.data_nascita\n  Nato a: "
+                       "persona.luogo_nascita\n", encoding="utf-8")
+    args = ("import", path, "--form", "segnalazione_tm", "--office", office.code,
+            "--mapping", mapping, "--json")
+
+    first = json.loads(cli.run(*args).stdout)
+    again = json.loads(cli.run(*args).stdout)
+
+    assert (first["created"], first["invalid"], again["unchanged"]) == (1, 0, 1)
+    data = json.loads(db.execute("SELECT data FROM entries WHERE office_id = ? AND form_id = "
+                                 "'segnalazione_tm'", [office.id]).fetchone()[0])
+    assert {k: data[k] for k in ("minore_cognome", "minore_nome", "minore_data_nascita",
+                                 "minore_luogo_nascita", "minore_codice_fiscale")} == {
+        "minore_cognome": "D'Angelo", "minore_nome": "Niccolò",
+        "minore_data_nascita": "2012-04-03", "minore_luogo_nascita": "Brescia",
+        "minore_codice_fiscale": registers.DANGELO.cf}

@@ -7,6 +7,7 @@ A row that lacks what the form requires becomes a draft sheet marked incomplete.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -270,7 +271,8 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
             return
     elif row.person_id is not None:
         entry = _matching_entry(form, index, row)
-    base = dict(entry["data"]) if entry else {}
+    base = dict(entry["data"]) if entry else _starting_values(form, {**(existing or {}),
+                                                                     **row.person})
     merged = {**base, **row.values}
     state = form.evaluate(form.decode(merged), context)
     data = form.encode(state.values)
@@ -284,6 +286,24 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
         row.outcome = "invariata"
     else:
         row.outcome = "aggiorna"
+
+
+def _starting_values(form: Form, person: dict) -> dict:
+    """What a new sheet starts with, as in the web: the defaults, then what the form takes
+    from the person's registry data (`prefill: persona.<campo>`)."""
+    defaults, prefills = _starters(form)
+    values = dict(defaults)
+    values.update((fid, person[name]) for fid, name in prefills
+                  if person.get(name) not in (None, ""))
+    return form.encode(values)
+
+
+@lru_cache(maxsize=32)
+def _starters(form: Form) -> tuple[dict, list[tuple[str, str]]]:
+    defaults = {fid: f.default for fid, f in form.fields.items() if f.default is not None}
+    prefills = [(fid, f.prefill.partition(".")[2]) for fid, f in form.fields.items()
+                if (f.prefill or "").startswith("persona.")]
+    return defaults, prefills
 
 
 def _matching_entry(form: Form, index: _Index, row: RowPlan) -> dict | None:
