@@ -529,6 +529,10 @@ def test_export_round_trip(cli, db, office, tmp_path):
         "n", 10000.5)
     assert (esposito["Anno della misura"].data_type, esposito["Anno della misura"].value) == (
         "n", 2024)
+    # Only dates are shown as dates: no number or text after a date takes its format.
+    assert {h: c.number_format for h, c in esposito.items() if c.value is not None
+            and not c.is_date} == {h: "General" for h, c in esposito.items()
+                                   if c.value is not None and not c.is_date}
     assert esposito["Il richiedente è"].value == "Il beneficiario"
     assert esposito["La persona vive al proprio domicilio"].value == "Sì"
     formula_like = rows[gallo["id"]]["ASST di riferimento"]

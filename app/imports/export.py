@@ -64,6 +64,19 @@ def _cell(sheet, value, bold: bool = False):
     return cell
 
 
+def _needs_cell(value) -> bool:
+    """Values a bare append would get wrong: a date (no date format), text that looks like
+    a formula, text on several lines (not wrapped)."""
+    return isinstance(value, date) or isinstance(value, str) and (
+        value.startswith("=") or "\n" in value)
+
+
+def _row(sheet, values: list) -> list:
+    """One row for append(): plain values stay plain (a cell object each would double the
+    time of a large export); the others become cells."""
+    return [_cell(sheet, v) if _needs_cell(v) else v for v in values]
+
+
 def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> int:
     """Write every entry (rows from store.entries.for_export) to `output`; return the count.
 
@@ -89,12 +102,11 @@ def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> in
         base = [row["id"], row["codice_fiscale"], row["cognome"], row["nome"],
                 date.fromisoformat(row["data_nascita"]) if row["data_nascita"] else None,
                 row["status"], row["updated_at"][:10]]
-        main.append([_cell(main, v) for v in base]
-                    + [_cell(main, _value(f, row["data"].get(f.id))) for f in fields])
+        main.append(_row(main, base + [_value(f, row["data"].get(f.id)) for f in fields]))
         for fid, (sheet, subs) in repeat_sheets.items():
             for number, item in enumerate(row["data"].get(fid) or [], start=1):
-                sheet.append([_cell(sheet, row["id"]), _cell(sheet, number)]
-                             + [_cell(sheet, _value(s, item.get(s.id))) for s in subs])
+                sheet.append(_row(sheet, [row["id"], number]
+                                  + [_value(s, item.get(s.id)) for s in subs]))
         count += 1
     legend = workbook.create_sheet("Legenda")
     legend.append([_cell(legend, h, True) for h in ("Colonna", "Id del campo", "Tipo")])
