@@ -2,8 +2,12 @@
 
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -85,6 +89,84 @@ def test_a_failing_case_is_reported_by_name(client, three_cases, db, monkeypatch
     assert "nessuna scheda completa di prova" in result.failed[0].error
     assert "Neri Ada" in zipfile.ZipFile(io.BytesIO(result.zip_bytes)).read(
         "ERRORI.txt").decode()
+
+
+def _job(app, fmt):
+    from app.documents import batch
+
+    return batch.Job(app.config["DATABASE"], app.config["FORMS_DIR"],
+                     (app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"]),
+                     "relazione_prova", fmt, None)
+
+
+def _pdf_text(content: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True,
+                          check=True).stdout.decode()
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice assente")
+def test_pdf_mail_merge_keeps_the_others_when_one_fails(app, three_cases, monkeypatch, tmp_path):
+    """PDFs of a chunk come from one LibreOffice run; a file it cannot read fails alone."""
+    from app.documents import batch
+    from app.documents.service import Documents
+
+    render = Documents.render
+
+    def broken_for_verdi(self, template, context):
+        content = render(self, template, context)
+        return b"PK\x03\x04" + b"x" * 100 if context["persona"]["cognome"] == "Verdi" \
+            else content
+
+    monkeypatch.setattr(Documents, "render", broken_for_verdi)  # inherited by forked workers
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = batch.run_batch(_job(app, "pdf"), three_cases, workers=1)
+    archive = zipfile.ZipFile(io.BytesIO(result.zip_bytes))
+    pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert len(pdfs) == 1 and pdfs[0].startswith("Relazione - Rossi Mario - ")
+    assert "Persona: Rossi Mario" in _pdf_text(archive.read(pdfs[0]))
+    errors = archive.read("ERRORI.txt").decode()
+    assert f"Verdi Ada (pratica {three_cases[1]}): PDF non prodotto" in errors
+    assert f"Neri Ada (pratica {three_cases[2]}): nessuna scheda completa" in errors
+    assert not list(tmp_path.glob("cartella-*")), "LibreOffice profiles left behind"
+
+
+def test_pdf_conversion_stops_at_the_timeout(tmp_path, monkeypatch):
+    """A LibreOffice that hangs is stopped, and the user reads why in Italian."""
+    from app.documents.pdf import PdfFailed, PdfPool
+
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    # Like soffice, a wrapper that starts the real program as its child.
+    fake.write_text(f"#!/bin/sh\n{shutil.which('sleep')} 60 &\necho $! > {tmp_path}/pid\nwait\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    pool = PdfPool(size=1, timeout=1)
+    root = pool.root
+    started = time.monotonic()
+    with pytest.raises(PdfFailed, match="conversione in PDF oltre 1 secondi"):
+        pool.convert(b"documento", ".docx")
+    assert time.monotonic() - started < 30
+    child = int((tmp_path / "pid").read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or \
+        Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", "the child still runs"
+    pool.close()
+    assert not root.exists()
+
+
+def test_docx_mail_merge_on_spawned_workers(app, three_cases):
+    """As the web app runs it: spawned workers get the checked forms, not a reload."""
+    import multiprocessing
+
+    from app.documents import batch
+
+    result = batch.run_batch(_job(app, "docx"), three_cases, workers=2,
+                             mp_context=multiprocessing.get_context("spawn"),
+                             documents=app.extensions["cartella.documents"])
+    texts = {o.label: _docx_text(o.content) for o in result.done}
+    assert "Persona: Rossi Mario" in texts[f"Rossi Mario (pratica {three_cases[0]})"]
+    assert "ISEE: 1.000,00 €" in texts[f"Verdi Ada (pratica {three_cases[1]})"]
+    assert [o.label for o in result.failed] == [f"Neri Ada (pratica {three_cases[2]})"]
 
 
 def test_register_across_cases(app, client, three_cases):

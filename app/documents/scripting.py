@@ -52,8 +52,9 @@ def render_cases(app, db: Database, documents: Documents, template_id: str, fmt:
     """A ZIP of documents for many cases, archived one by one."""
     job = Job(app.config["DATABASE"], app.config["FORMS_DIR"],
               (app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"]), template_id,
-              fmt, None)
-    result = run_batch(job, case_ids(db, documents, template_id, cases_arg, office_code))
+              fmt, None, pdf_timeout=app.config["PDF_TIMEOUT"])
+    result = run_batch(job, case_ids(db, documents, template_id, cases_arg, office_code),
+                       documents=documents)
     archive_batch(db, documents, job, result)
     store.audit.append(db, "generate", username="cli", object_type="batch",
                        detail={"modello": template_id, "prodotti": len(result.done),

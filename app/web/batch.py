@@ -56,7 +56,8 @@ def new():
     audit("generate", "batch", job_id, detail={"modello": template.id, "pratiche": len(ids)})
     job = Job(current_app.config["DATABASE"], current_app.config["FORMS_DIR"],
               (current_app.config["DOC_TEMPLATES_DIR"], current_app.config["SPREADSHEETS_DIR"]),
-              template.id, fmt, current_user.id, not access.sees_sensitive(current_user))
+              template.id, fmt, current_user.id, not access.sees_sensitive(current_user),
+              current_app.config["PDF_TIMEOUT"])
     threading.Thread(target=_run, args=(job, job_id, ids, get_documents()),
                      daemon=True).start()
     return redirect(url_for("batch.status", job_id=job_id))
@@ -67,7 +68,8 @@ def _run(job: Job, job_id: int, ids: list[int], documents) -> None:
     db = store.connect(job.database)
     try:
         result = run_batch(job, ids, progress=lambda done, _total: batch_store.progress(
-            db, job_id, done), mp_context=multiprocessing.get_context("spawn"))
+            db, job_id, done), mp_context=multiprocessing.get_context("spawn"),
+            documents=documents)
         archive_batch(db, documents, job, result)
         batch_store.finish(db, job_id, result.zip_bytes,
                            [{"pratica": o.case_id, "persona": o.label, "errore": o.error}
