@@ -1,6 +1,7 @@
 """Writing a planned import: every valid row in one transaction, recorded for undo."""
 
 import hashlib
+import json
 from collections.abc import Callable
 
 from sqlite_utils import Database
@@ -50,11 +51,12 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
                 case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
                 new_sheets.append((case, row.data, row.status))
             elif row.outcome == "aggiorna":
+                before = import_store.entry_data(db, row.entry["id"])
                 rev = entry_store.save(db, row.entry["id"], row.entry["rev"], row.data,
                                        row.status, user_id, note=f"importazione n. {import_id}",
                                        source="import", import_id=import_id)
                 items.append(("entry", row.entry["id"], "updated",
-                              {"rev": row.entry["rev"], "data": row.entry["data"],
+                              {"rev": row.entry["rev"], "data": json.loads(before),
                                "status": row.entry["status"]}, rev, None))
         created = entry_store.create_many(db, plan.form.id, plan.form.version, new_sheets,
                                           user_id, note=f"importazione n. {import_id}",

@@ -6,6 +6,7 @@ same person and sheet twice in the file), and for the sheet: create, update or u
 A row that lacks what the form requires becomes a draft sheet marked incomplete.
 """
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -14,6 +15,7 @@ from sqlite_utils import Database
 from ..definitions import Form, fieldtypes
 from ..definitions.fieldtypes import parse_date
 from ..store import imports as import_store
+from ..store.entries import dump_data
 from .mapping import ENTRY_ID
 
 PERSON_FIELDS = ("codice_fiscale", "cognome", "nome", "sesso", "data_nascita", "luogo_nascita",
@@ -28,9 +30,13 @@ class CellProblem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RowPlan:
-    """One data row of the file and its fate."""
+    """One data row of the file and its fate.
+
+    A plan holds every row of the file, so a row keeps little: the sheet to write as its
+    JSON text (`data`, None when nothing is to be written), the matched entry as id,
+    revision and status; the values read are dropped once the sheet is computed."""
 
     number: int
     cells: list
@@ -42,7 +48,7 @@ class RowPlan:
     person_action: str = "same"
     case_id: int | None = None
     entry: dict | None = None
-    data: dict | None = None
+    data: str | None = None
     status: str = "bozza"
     missing: list[str] = field(default_factory=list)
     merged_into: int | None = None
@@ -164,11 +170,23 @@ class _Index:
             if name:
                 self.by_name.setdefault(name, []).append(person)
         self.open_cases = import_store.office_open_cases(db, office_id)
-        self.entries = import_store.office_entries(db, office_id, form.id)
+        # The office's sheets without their data (a re-import of 100,000 rows would hold
+        # every one in memory): the import key of each, and the text is read again for
+        # the one a row matches.
+        keys = [k for k in form.definition.import_key if k in form.fields]
+        self.entries = []
+        for entry in import_store.office_entries(db, office_id, form.id):
+            data = json.loads(entry.pop("data"))
+            entry["key"] = tuple(data.get(k) for k in keys)
+            self.entries.append(entry)
         self.by_id = {e["id"]: e for e in self.entries}
         self.by_person: dict[int, list[dict]] = {}
         for entry in self.entries:  # oldest first, as office_entries orders them
             self.by_person.setdefault(entry["person_id"], []).append(entry)
+        self.db = db
+
+    def data_of(self, entry: dict) -> str:
+        return import_store.entry_data(self.db, entry["id"])
 
     def find(self, person: dict) -> dict | None:
         """The known person: by codice fiscale, else by name and birth date if one alone fits.
@@ -271,21 +289,22 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
             return
     elif row.person_id is not None:
         entry = _matching_entry(form, index, row)
-    base = dict(entry["data"]) if entry else _starting_values(form, {**(existing or {}),
-                                                                     **row.person})
+    stored = index.data_of(entry) if entry else None
+    base = json.loads(stored) if entry else _starting_values(form, {**(existing or {}),
+                                                                   **row.person})
     merged = {**base, **row.values}
     state = form.evaluate(form.decode(merged), context)
-    data = form.encode(state.values)
     errors = form.check(state, context, complete=True)
     row.missing = sorted(str(k if isinstance(k, str) else k[0]) for k in errors)
     row.status = "bozza" if errors else "completa"
-    row.entry, row.data = entry, data
+    row.entry, row.values = entry, {}
+    data = dump_data(form.encode(state.values))
     if entry is None:
-        row.outcome = "crea"
-    elif entry["data"] == data and entry["status"] == row.status:
+        row.outcome, row.data = "crea", data
+    elif data == stored and entry["status"] == row.status:
         row.outcome = "invariata"
     else:
-        row.outcome = "aggiorna"
+        row.outcome, row.data = "aggiorna", data
 
 
 def _starting_values(form: Form, person: dict) -> dict:
@@ -310,9 +329,8 @@ def _matching_entry(form: Form, index: _Index, row: RowPlan) -> dict | None:
     keys = [k for k in form.definition.import_key if k in form.fields]
     candidates = index.by_person.get(row.person_id, [])
     if keys:
-        wanted = {k: row.values.get(k) for k in keys}
-        candidates = [e for e in candidates if all(e["data"].get(k) == v
-                                                   for k, v in wanted.items())]
+        wanted = tuple(row.values.get(k) for k in keys)
+        candidates = [e for e in candidates if e["key"] == wanted]
     return candidates[-1] if candidates else None
 
 

@@ -18,8 +18,15 @@ class Conflict(StoreError):
         self.current = current
 
 
-def _dumps(data: dict) -> str:
+def dump_data(data: dict | str) -> str:
+    """A sheet's values as stored: JSON with sorted keys (equal sheets, equal texts). Text
+    already made by this function passes through."""
+    if isinstance(data, str):
+        return data
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+_dumps = dump_data
 
 
 def _row(row: dict) -> dict:
@@ -51,7 +58,8 @@ def _revision(db, entry_id, rev, version, status, data, note, source, import_id,
         [entry_id, rev, version, status, _dumps(data), note, source, import_id, user_id, at])
 
 
-def create_many(db: Database, form_id: str, version: int, sheets: list[tuple[dict, dict, str]],
+def create_many(db: Database, form_id: str, version: int,
+                sheets: list[tuple[dict, dict | str, str]],
                 user_id: int | None, *, note: str, source: str, import_id: int | None
                 ) -> list[int]:
     """Many new entries of a form, each with its first revision, in two statements; each

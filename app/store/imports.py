@@ -133,14 +133,17 @@ def office_open_cases(db: Database, office_id: int) -> dict[int, int]:
         "GROUP BY person_id", [office_id])}
 
 
-def office_entries(db: Database, office_id: int, form_id: str) -> list[dict]:
-    """Live entries of a form in an office, with their data (for matching rows)."""
-    rows = list(db.query("SELECT id, case_id, person_id, rev, status, form_version, data "
-                         "FROM entries WHERE office_id = ? AND form_id = ? AND deleted_at IS "
-                         "NULL ORDER BY id", [office_id, form_id]))
-    for row in rows:
-        row["data"] = json.loads(row["data"])
-    return rows
+def office_entries(db: Database, office_id: int, form_id: str):
+    """Live entries of a form in an office, oldest first, with their data as stored (JSON
+    text), one at a time (for matching rows)."""
+    yield from db.query("SELECT id, case_id, person_id, rev, status, form_version, data "
+                        "FROM entries WHERE office_id = ? AND form_id = ? AND deleted_at IS "
+                        "NULL ORDER BY id", [office_id, form_id])
+
+
+def entry_data(db: Database, entry_id: int) -> str:
+    """An entry's data as stored (JSON text)."""
+    return db.execute("SELECT data FROM entries WHERE id = ?", [entry_id]).fetchone()[0]
 
 
 def report(db: Database, office_id: int, import_id: int) -> bytes | None:
