@@ -3,6 +3,7 @@
 import io
 import secrets
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
@@ -21,11 +22,12 @@ from flask_babel import gettext as _
 
 from .. import access, store
 from ..cycle import AREAS
+from ..definitions import Form
 from ..imports.commit import UndoRefused, commit, undo
 from ..imports.export import export_form
 from ..imports.limits import EXTENSIONS, ImportFileError, Limits, precheck
 from ..imports.mapping import targets
-from ..imports.service import mapping_yaml, plan_import, prepare, report_xlsx
+from ..imports.service import Prepared, mapping_yaml, plan_import, prepare, report_xlsx
 from ..store import entries as entry_store
 from ..store import imports as import_store
 from .db import get_catalog, get_db
@@ -199,32 +201,53 @@ def discard(token: str):
 def confirm(token: str):
     pending = _pending(token)
     try:  # the file may have vanished or changed since the preview
-        form, prepared, _mapping, plan = _plan(pending)
-        content = Path(pending["path"]).read_bytes()
+        form, prepared = _prepared(pending)
     except ImportFileError as exc:
         return _refused(token, exc)
-    report = report_xlsx(prepared, plan)
-    PROGRESS[token] = {"done": 0, "total": len(plan.rows), "import_id": None, "error": ""}
-    args = (current_app.config["DATABASE"], plan, pending, content, report, current_user.id,
-            token)
-    threading.Thread(target=_commit_in_background, args=args, daemon=True).start()
+    PROGRESS[token] = {"phase": "verifica", "done": 0, "total": 0, "import_id": None,
+                       "error": ""}
+    job = ImportJob(current_app.config["DATABASE"], form, prepared, get_catalog().parameters,
+                    current_user.office_id, current_user.id, pending, PROGRESS[token])
+    threading.Thread(target=job.run, daemon=True).start()
     return redirect(url_for("imports.progress", token=token))
 
 
-def _commit_in_background(database, plan, pending, content, report, user_id, token) -> None:
-    db = store.connect(database)
-    state = PROGRESS[token]
-    try:
-        state["import_id"] = commit(
-            db, plan, filename=pending["name"], content=content, sheet=pending.get("sheet", ""),
-            user_id=user_id, report=report,
-            progress=lambda done, total: state.update(done=done))
-        state["done"] = state["total"]
-        Path(pending["path"]).unlink(missing_ok=True)
-    except Exception as exc:  # noqa: BLE001 - nothing was written (one transaction): say so
-        state["error"] = str(exc)
-    finally:
-        db.conn.close()
+@dataclass
+class ImportJob:
+    """A confirmed import, in a thread of its own: the file (read again by the request, as
+    it may have changed since the preview) planned, the report made, everything written;
+    `state` is what the progress page shows. Nothing of the request is used in the thread."""
+
+    database: str
+    form: Form
+    prepared: Prepared
+    parameters: dict
+    office_id: int
+    user_id: int
+    pending: dict
+    state: dict
+
+    def run(self) -> None:
+        db = store.connect(self.database)
+        pending, state = self.pending, self.state
+        prepared = self.prepared
+        try:
+            mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
+            plan = plan_import(db, self.form, self.office_id, prepared, mapping,
+                               pending["area"], {"parametri": self.parameters})
+            report = report_xlsx(prepared, plan)
+            state.update(phase="scrittura", total=len(plan.rows))
+            state["import_id"] = commit(
+                db, plan, filename=pending["name"],
+                content=Path(pending["path"]).read_bytes(), sheet=prepared.raw.sheet,
+                user_id=self.user_id, report=report,
+                progress=lambda done, total: state.update(done=done))
+            state["done"] = state["total"]
+            Path(pending["path"]).unlink(missing_ok=True)
+        except Exception as exc:  # noqa: BLE001 - nothing was written (one transaction): say so
+            state["error"] = str(exc)
+        finally:
+            db.conn.close()
 
 
 @bp.route("/<token>/avanzamento")

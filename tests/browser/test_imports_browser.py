@@ -174,7 +174,7 @@ def test_import_a_messy_register_then_undo(page, login, axe, live_app, tmp_path,
         page.get_by_role("button", name="Conferma l'importazione").click()
         expect(page).to_have_url(re.compile(r"/importazioni/[^/]+/avanzamento$"))
         expect(page.get_by_role("heading", level=1, name="Importazione in corso")).to_be_visible()
-        expect(page.get_by_text("Righe elaborate: 0 di 4")).to_be_visible()
+        expect(page.get_by_text("Righe scritte: 0 di 4")).to_be_visible()
         with page.expect_response(lambda r: r.url.endswith("/avanzamento")
                                   and r.request.headers.get("hx-request") == "true"):
             pass  # one poll, answered "still running"
