@@ -1,14 +1,13 @@
 """Documents for many cases: mail merge with a progress bar, and registers across cases."""
 
 import io
-import multiprocessing
 import threading
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from .. import access, store
-from ..documents.batch import Job, archive_batch, run_batch
+from ..documents.batch import Job, archive_batch, run_batch, server_context
 from ..documents.registers import produce_register, register_cases
 from ..documents.service import DocumentError
 from ..store import batches as batch_store
@@ -68,8 +67,7 @@ def _run(job: Job, job_id: int, ids: list[int], documents) -> None:
     db = store.connect(job.database)
     try:
         result = run_batch(job, ids, progress=lambda done, _total: batch_store.progress(
-            db, job_id, done), mp_context=multiprocessing.get_context("spawn"),
-            documents=documents)
+            db, job_id, done), mp_context=server_context(), documents=documents)
         archive_batch(db, documents, job, result)
         batch_store.finish(db, job_id, result.zip_bytes,
                            [{"pratica": o.case_id, "persona": o.label, "errore": o.error}
