@@ -2,7 +2,7 @@
 
     python bench/bench_documents.py [--only docx,xlsx,pdf,batch] [--iterations 150]
         [--warmup 10] [--pdf-k 8] [--pdf-rounds 2] [--batch-cases 30] [--batch-rounds 2]
-        [--batch-pdf-cases 6] [--profile]
+        [--batch-pdf-cases 20] [--batch-large 1000] [--batch-large-rounds 1] [--profile]
 
 Set-up: a temporary instance migrated, the real forms/ loaded, and `app.demo.load_demo`
 (100 persons, with sheets) on it. The templates are doc_templates/progetto_individualizzato.docx
@@ -26,12 +26,18 @@ xlsx  ours = build_context + render_xlsx; ours render = render_xlsx only; bare =
       very cells ours wrote, with the same values and number formats + save; load+save = the
       floor, openpyxl reading and writing the template untouched. The bare output is checked
       cell by cell against ours before timing.
-pdf   the rendered .docx converted K times: PdfPool(size=1) one after the other; PdfPool(size=2)
-      from 2 threads; one `soffice --convert-to pdf` of all K files (LibreOffice's batching).
+pdf   the rendered .docx converted K times: PdfPool(size=1) one after the other (single
+      downloads); PdfPool(size=2) from 2 threads; PdfPool.convert_many of the K documents (what
+      a mail-merge chunk does: one soffice start); bare soffice, one start per document (warm
+      profile); bare soffice, one call of all K files (LibreOffice's batching).
       Each round starts from fresh profiles: the first conversion on a profile is timed apart
       (first start). The "floor" is soffice converting an empty .docx on a warm profile.
-batch run_batch over N cases with workers=1 and workers=2, fork (as `cartella render`) and
-      spawn (as the web app), docx; then with fmt=pdf over fewer cases (fork).
+batch run_batch over N cases with workers=1 and workers=2, fork (as `cartella render`),
+      forkserver (as the web app) and spawn (the web app without forkserver), docx, given the
+      already loaded documents (as the app and the CLI call it); then a large batch of
+      --batch-large documents (the cases with a complete sheet, repeated in turn) with 1 worker
+      and with every core; then fmt=pdf over fewer cases (fork), with the profile folders left
+      behind counted.
 """
 
 import argparse
@@ -501,6 +507,31 @@ def pdf_pool2(content: bytes, k: int, root: Path) -> dict:
     return {"cold": cold, "wall": wall, "each": each, "pdf": outs[-1], "first_pdf": firsts[0]}
 
 
+def pdf_many(content: bytes, k: int, root: Path) -> dict:
+    pool = PdfPool(size=1, root=root)
+    start = perf_counter()
+    first = pool.convert(content, ".docx")
+    cold = perf_counter() - start
+    wall0 = perf_counter()
+    outs = pool.convert_many([content] * k, ".docx")
+    wall = perf_counter() - wall0
+    if not all(isinstance(out, bytes) for out in outs):
+        raise SystemExit(f"convert_many failed: {outs}")
+    return {"cold": cold, "wall": wall, "pdf": outs[-1], "first_pdf": first,
+            "single": wall / k}
+
+
+def pdf_bare_each(content: bytes, k: int, root: Path) -> dict:
+    profile_dir, work = root / "profilo", root / "work"
+    work.mkdir(parents=True)
+    source = work / "documento.docx"
+    source.write_bytes(content)
+    cold = soffice_call(profile_dir, [source], work / "out0")
+    each = [soffice_call(profile_dir, [source], work / f"out{i + 1}") for i in range(k)]
+    return {"cold": cold, "wall": sum(each), "each": each,
+            "pdf": (work / "out1" / "documento.pdf").read_bytes()}
+
+
 def pdf_bare(content: bytes, k: int, root: Path) -> dict:
     profile_dir, work = root / "profilo", root / "work"
     work.mkdir(parents=True)
@@ -523,6 +554,8 @@ def bench_pdf(inst: Instance, content: bytes, args, tmp: Path) -> None:
     Document().save(empty)
     modes = {"PdfPool(size=1), sequential": pdf_pool1,
              "PdfPool(size=2), 2 threads": pdf_pool2,
+             f"PdfPool(size=1).convert_many of {k} files": pdf_many,
+             "bare: one soffice start per document": pdf_bare_each,
              f"one soffice call with {k} files": pdf_bare}
     results = {name: [] for name in modes}
     floors = []
@@ -556,18 +589,28 @@ def bench_pdf(inst: Instance, content: bytes, args, tmp: Path) -> None:
     for name, runs in results.items():
         for rnd, r in enumerate(runs, start=1):
             each = f"{statistics.median(r['each']):.2f}" if "each" in r else \
-                f"{r['single']:.2f} (1 file, warm)"
-            calls = k + (2 if "soffice" in name else 1 if "size=1" in name else 2)
+                f"{r['single']:.2f} (1 file, warm)" if "call with" in name else "–"
+            calls = k + (2 if "call with" in name else 1 if "size=1" in name
+                         or "per document" in name else 2)
             print(f"| {name} | {rnd} | {r['cold']:.2f} | {r['wall']:.2f} | {r['wall'] / k:.2f} "
                   f"| {60 * k / r['wall']:.1f} | {each} | {r['cpu'] / calls:.2f} | {r['load']} |")
     seq = statistics.median(r["wall"] for r in results["PdfPool(size=1), sequential"])
     par = statistics.median(r["wall"] for r in results["PdfPool(size=2), 2 threads"])
     one = statistics.median(r["wall"] for r in results[f"one soffice call with {k} files"])
+    many = statistics.median(
+        r["wall"] for r in results[f"PdfPool(size=1).convert_many of {k} files"])
+    each = statistics.median(
+        r["wall"] for r in results["bare: one soffice start per document"])
     single = statistics.median(r["single"] for r in results[f"one soffice call with {k} files"])
     floor = statistics.median(f[0] for f in floors)
     floor_cpu = statistics.median(f[1] for f in floors)
     print(f"Speed-up of the pool of 2 over the pool of 1 (median of rounds): {seq / par:.2f}x; "
           f"one soffice call over the pool of 1: {seq / one:.2f}x")
+    print(f"Documents/s: single conversions (pool of 1) {k / seq:.2f}; batch (convert_many) "
+          f"{k / many:.2f}; bare, one soffice start per document {k / each:.2f}; bare, one call "
+          f"{k / one:.2f}. convert_many / one start per document: {each / many:.2f}x; "
+          f"single / one start per document: {each / seq:.2f}x; convert_many / bare one call: "
+          f"{one / many:.2f}x")
     print(f"soffice floor (empty .docx, warm profile, {len(floors)} calls): median "
           f"{floor:.2f} s wall, {floor_cpu:.2f} s CPU; all "
           f"{', '.join(f'{f[0]:.2f}' for f in floors)}")
@@ -579,7 +622,10 @@ def bench_pdf(inst: Instance, content: bytes, args, tmp: Path) -> None:
 # --- (d) mail merge ----------------------------------------------------------------------
 
 def worker_setup(inst: Instance) -> None:
-    """What each batch worker does once before its first case, timed here in this process."""
+    """What a batch worker did once before its first case (before commit 631f8f6), timed here.
+
+    Workers no longer do this: the caller passes its loaded documents (see portable_setup).
+    """
     times = {"load_catalog (forms/)": [], "load_documents (this one-template catalog)": [],
              "load_documents (doc_templates/ + spreadsheets/ of the repository)": []}
     for _ in range(3):
@@ -603,6 +649,68 @@ def worker_setup(inst: Instance) -> None:
         f"{name} {statistics.median(v):.2f} s" for name, v in times.items()))
 
 
+# fork: `cartella render`; forkserver: the web app (batch.server_context, preloaded);
+# spawn: the web app where there is no forkserver (Windows).
+METHODS = ("fork", "forkserver", "spawn")
+
+
+def start_context(method: str):
+    import multiprocessing
+
+    return batch_mod.server_context() if method == "forkserver" else \
+        multiprocessing.get_context(method)
+
+
+def cpu_text(method: str, cpu: float) -> str:
+    """Workers' CPU; a forkserver's workers are not our children, so it is not seen."""
+    return "–" if method == "forkserver" else f"{cpu:.2f}"
+
+
+def portable_setup(inst: Instance) -> None:
+    """What a spawned worker does now: rebuild the checked forms from their JSON."""
+    times = []
+    for _ in range(3):
+        portable = batch_mod._Portable.of(inst.documents, inst.t["docx_id"])
+        start = perf_counter()
+        portable.documents()
+        times.append(perf_counter() - start)
+    print(f"Spawned worker set-up now (forms from JSON, the one template, no lint), median of 3:"
+          f" {statistics.median(times):.2f} s; a forked worker inherits them (0 s)")
+
+
+def bench_batch_large(inst: Instance, args) -> None:
+    """A batch of many documents: 1 worker vs every core, docs/s."""
+    n, cores = args.batch_large, os.cpu_count() or 1
+    ids = [inst.case_ids[i % len(inst.case_ids)] for i in range(n)]
+    job = batch_mod.Job(str(inst.path), str(inst.t["forms"]), (str(inst.doc_dir),),
+                        inst.t["docx_id"], "docx", None)
+    print(f"\n### large batch: {n} documents ({len(inst.case_ids)} cases repeated in turn), "
+          f"docx, workers=1 vs workers={cores} (every core); {loadavg()}\n{parallelism()}")
+    print("| start | workers | round | documents | wall s | docs/s | workers' CPU s | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    walls = {}
+    for method in METHODS:
+        ctx = start_context(method)
+        for rnd in range(args.batch_large_rounds):
+            for workers in ((1, cores) if rnd % 2 == 0 else (cores, 1)):
+                before = loadavg()
+                start, cpu = perf_counter(), children_cpu()
+                result = batch_mod.run_batch(job, ids, workers=workers, mp_context=ctx,
+                                             documents=inst.documents)
+                wall, cpu = perf_counter() - start, children_cpu() - cpu
+                if len(result.done) != n:
+                    raise SystemExit(f"batch failed: {[o.error for o in result.failed][:3]}")
+                walls.setdefault((method, workers), []).append(wall)
+                print(f"| {method} | {workers} | {rnd + 1} | {n} | {wall:.2f} | {n / wall:.1f} |"
+                      f" {cpu_text(method, cpu)} | {before[13:]} → {loadavg()[13:]} |")
+    for method in METHODS:
+        w1 = statistics.median(walls[(method, 1)])
+        wn = statistics.median(walls[(method, cores)])
+        print(f"{method}: {n} documents, workers={cores} over workers=1: {w1 / wn:.2f}x "
+              f"({n / w1:.1f} → {n / wn:.1f} docs/s)")
+    print(f"End of the large batch: {parallelism()}")
+
+
 def bench_batch(inst: Instance, args, tmp: Path) -> None:
     import multiprocessing
 
@@ -611,39 +719,48 @@ def bench_batch(inst: Instance, args, tmp: Path) -> None:
           f"{inst.t['docx_id']}, {args.batch_rounds} rounds; {loadavg()}\n{parallelism()}")
     job = batch_mod.Job(str(inst.path), str(inst.t["forms"]), (str(inst.doc_dir),),
                         inst.t["docx_id"], "docx", None)
+    # multiprocessing's own folder (the forkserver's socket) stays outside ours: it is removed
+    # at exit, after ours.
+    multiprocessing.util.get_temp_dir()
     # Workers put their PdfPool profiles under tempfile's folder: keep it inside ours.
     os.environ["TMPDIR"] = str(tmp)
     tempfile.tempdir = str(tmp)
     worker_setup(inst)
+    portable_setup(inst)
     print("| start | workers | round | cases | wall s | docs/s | workers' CPU s | "
           "1-case batch s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     walls = {}
-    for method in ("fork", "spawn"):
-        ctx = multiprocessing.get_context(method)
+    for method in METHODS:
+        ctx = start_context(method)
         for rnd in range(args.batch_rounds):
             for workers in ((1, 2) if rnd % 2 == 0 else (2, 1)):
                 start = perf_counter()
-                result = batch_mod.run_batch(job, ids[:1], workers=workers, mp_context=ctx)
+                result = batch_mod.run_batch(job, ids[:1], workers=workers, mp_context=ctx,
+                                             documents=inst.documents)
                 fixed = perf_counter() - start
                 start, cpu = perf_counter(), children_cpu()
-                result = batch_mod.run_batch(job, ids, workers=workers, mp_context=ctx)
+                result = batch_mod.run_batch(job, ids, workers=workers, mp_context=ctx,
+                                             documents=inst.documents)
                 wall, cpu = perf_counter() - start, children_cpu() - cpu
                 if len(result.done) != len(ids):
                     raise SystemExit(f"batch failed: {[o.error for o in result.failed][:3]}")
                 walls.setdefault((method, workers), []).append(wall)
                 print(f"| {method} | {workers} | {rnd + 1} | {len(ids)} | {wall:.2f} | "
-                      f"{len(ids) / wall:.1f} | {cpu:.2f} | {fixed:.2f} |")
-    for method in ("fork", "spawn"):
+                      f"{len(ids) / wall:.1f} | {cpu_text(method, cpu)} | {fixed:.2f} |")
+    for method in METHODS:
         w1 = statistics.median(walls[(method, 1)])
         w2 = statistics.median(walls[(method, 2)])
         print(f"{method}: speed-up workers=2 over workers=1 (median of rounds) {w1 / w2:.2f}x")
+    if args.batch_large:
+        bench_batch_large(inst, args)
     if args.batch_pdf_cases:
         n = args.batch_pdf_cases
         job = batch_mod.Job(str(inst.path), str(inst.t["forms"]), (str(inst.doc_dir),),
                             inst.t["docx_id"], "pdf", None)
-        print(f"\nbatch to PDF over {n} cases (fork); each worker starts its own PdfPool(size=1)"
-              f" in a new temporary folder; {loadavg()}")
+        print(f"\nbatch to PDF over {n} cases (fork); each worker converts each chunk of its "
+              f"cases (at most {batch_mod.CHUNK['pdf']}) with one soffice start, in its own "
+              f"PdfPool(size=1) profile; {loadavg()}")
         print("| workers | cases | wall s | docs/min | CPU s (workers + soffice) | "
               "profile folders left in TMPDIR | size |")
         print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -651,7 +768,8 @@ def bench_batch(inst: Instance, args, tmp: Path) -> None:
             before = set(Path(tmp).glob("cartella-lo-*"))
             start, cpu = perf_counter(), children_cpu()
             result = batch_mod.run_batch(job, ids[:n], workers=workers,
-                                         mp_context=multiprocessing.get_context("fork"))
+                                         mp_context=multiprocessing.get_context("fork"),
+                                         documents=inst.documents)
             wall, cpu = perf_counter() - start, children_cpu() - cpu
             if len(result.done) != n:
                 raise SystemExit(f"batch failed: {[o.error for o in result.failed][:3]}")
@@ -682,7 +800,10 @@ def main() -> None:
     parser.add_argument("--pdf-rounds", type=int, default=2)
     parser.add_argument("--batch-cases", type=int, default=30)
     parser.add_argument("--batch-rounds", type=int, default=2)
-    parser.add_argument("--batch-pdf-cases", type=int, default=6)
+    parser.add_argument("--batch-pdf-cases", type=int, default=20)
+    parser.add_argument("--batch-large", type=int, default=1000,
+                        help="documents of the large batch (0: skip it)")
+    parser.add_argument("--batch-large-rounds", type=int, default=1)
     parser.add_argument("--persons", type=int, default=100, help="persons load_demo creates")
     parser.add_argument("--profile", action="store_true", help="cProfile docx and xlsx sides")
     args = parser.parse_args()
