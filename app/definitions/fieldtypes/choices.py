@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -16,9 +17,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from . import FieldType, register
 
 
-def _fold(text: str) -> str:
+def _fold(text) -> str:
     """Lower case without accents, for matching labels typed by hand."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return _folded(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    # Cached: an import folds the same few answers and the same labels for every row.
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
