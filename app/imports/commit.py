@@ -49,10 +49,10 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
             person_id = _person(db, row, persons_by_key, plan, import_id, user_id)
             if row.outcome == "crea":  # an updated sheet stays in its case, even a closed one
                 case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
-                new_sheets.append((case, row.data, row.status))
+                new_sheets.append((case, row.sheet_json(), row.status))
             elif row.outcome == "aggiorna":
                 before = import_store.entry_data(db, row.entry["id"])
-                rev = entry_store.save(db, row.entry["id"], row.entry["rev"], row.data,
+                rev = entry_store.save(db, row.entry["id"], row.entry["rev"], row.sheet_json(),
                                        row.status, user_id, note=f"importazione n. {import_id}",
                                        source="import", import_id=import_id)
                 items.append(("entry", row.entry["id"], "updated",
