@@ -159,3 +159,17 @@ def test_a_reader_that_runs_too_long_is_stopped(app, tmp_path, monkeypatch):
 
     assert str(refused.value) == ("«registro.xlsx»: la lettura ha superato 1 secondi; il file "
                                   "è troppo grande o malformato.")
+
+
+def test_the_caps_come_from_the_settings(app, db, world, tmp_path, monkeypatch):
+    """An office that sets IMPORT_MAX_ROWS lower sees its own cap, on the command line as in
+    the wizard; a setting left out keeps the default."""
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 19)
+    path = registers.write_xlsx(tmp_path / "registro.xlsx")
+
+    summary = run_import(app, db, str(path), "prova", "A")
+
+    assert summary["committed"] is False
+    assert summary["errors"][0]["message"] == ("«registro.xlsx»: il foglio ha 20 righe: il "
+                                               "massimo è 19")
+    assert Limits.from_config(app.config).max_columns == Limits().max_columns

@@ -27,6 +27,25 @@ class Limits:
     memory_bytes: int = 1536 * 1024 * 1024
     seconds: int = 120
 
+    @classmethod
+    def from_config(cls, config) -> "Limits":
+        """The caps from the app's settings (IMPORT_MAX_MB, IMPORT_MAX_UNCOMPRESSED_MB,
+        IMPORT_MAX_RATIO, IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS, IMPORT_MEMORY_MB,
+        IMPORT_SECONDS); a setting left out keeps its default."""
+        mb, default = 1024 * 1024, cls()
+
+        def get(key: str, fallback: int, unit: int = 1) -> int:
+            value = config.get(key)
+            return fallback if value is None else int(value) * unit
+        return cls(max_bytes=get("IMPORT_MAX_MB", default.max_bytes, mb),
+                   max_uncompressed=get("IMPORT_MAX_UNCOMPRESSED_MB",
+                                        default.max_uncompressed, mb),
+                   max_ratio=get("IMPORT_MAX_RATIO", default.max_ratio),
+                   max_rows=get("IMPORT_MAX_ROWS", default.max_rows),
+                   max_columns=get("IMPORT_MAX_COLUMNS", default.max_columns),
+                   memory_bytes=get("IMPORT_MEMORY_MB", default.memory_bytes, mb),
+                   seconds=get("IMPORT_SECONDS", default.seconds))
+
 
 def precheck(path: Path, original_name: str, limits: Limits) -> str:
     """Cheap checks before any parser sees the file; return the format to read it as."""

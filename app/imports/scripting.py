@@ -5,7 +5,7 @@ from pathlib import Path
 from .. import store
 from ..store import offices as office_store
 from .commit import commit
-from .limits import ImportFileError
+from .limits import ImportFileError, Limits
 from .service import apply_mapping, mapping_yaml, plan_import, prepare, read_mapping, report_xlsx
 
 
@@ -22,7 +22,8 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     except store.NotFound:
         return _fatal(f"ufficio '{office_code}' inesistente")
     try:
-        prepared = prepare(path, Path(path).name, form, sheet)
+        prepared = prepare(path, Path(path).name, form, sheet,
+                           limits=Limits.from_config(app.config))
     except ImportFileError as exc:
         return _fatal(str(exc))
     mapping = prepared.layout.mapping

@@ -102,15 +102,20 @@ def _upload():
     _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
                           "area": request.form.get("area", "non_autosufficienza")})
     try:  # type, size, zip bomb, password: refused before the file is ever parsed
-        precheck(path, upload.filename, Limits())
+        precheck(path, upload.filename, _limits())
     except ImportFileError as exc:
         return _refused(token, exc)
     return redirect(url_for("imports.mapping", token=token))
 
 
+def _limits() -> Limits:
+    return Limits.from_config(current_app.config)
+
+
 def _prepared(pending: dict, sheet=None, header=None):
     form = get_catalog().forms[pending["form"]]
     return form, prepare(pending["path"], pending["name"], form, sheet or pending.get("sheet"),
+                         limits=_limits(),
                          header_row=header if header is not None else pending.get("header"))
 
 
