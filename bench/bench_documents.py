@@ -252,6 +252,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def self_cpu() -> float:
+    """CPU seconds (user + system) of this process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _spin(n: int = 20_000_000) -> None:
     x = 0
     for i in range(n):
@@ -686,23 +692,27 @@ def bench_batch_large(inst: Instance, args) -> None:
                         inst.t["docx_id"], "docx", None)
     print(f"\n### large batch: {n} documents ({len(inst.case_ids)} cases repeated in turn), "
           f"docx, workers=1 vs workers={cores} (every core); {loadavg()}\n{parallelism()}")
-    print("| start | workers | round | documents | wall s | docs/s | workers' CPU s | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| start | workers | round | documents | wall s | docs/s | workers' CPU s | "
+          "caller CPU s | usable parallelism before | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     walls = {}
     for method in METHODS:
         ctx = start_context(method)
         for rnd in range(args.batch_large_rounds):
             for workers in ((1, cores) if rnd % 2 == 0 else (cores, 1)):
+                usable = parallelism().split()[2]
                 before = loadavg()
-                start, cpu = perf_counter(), children_cpu()
+                start, cpu, own = perf_counter(), children_cpu(), self_cpu()
                 result = batch_mod.run_batch(job, ids, workers=workers, mp_context=ctx,
                                              documents=inst.documents)
                 wall, cpu = perf_counter() - start, children_cpu() - cpu
+                own = self_cpu() - own
                 if len(result.done) != n:
                     raise SystemExit(f"batch failed: {[o.error for o in result.failed][:3]}")
                 walls.setdefault((method, workers), []).append(wall)
                 print(f"| {method} | {workers} | {rnd + 1} | {n} | {wall:.2f} | {n / wall:.1f} |"
-                      f" {cpu_text(method, cpu)} | {before[13:]} → {loadavg()[13:]} |")
+                      f" {cpu_text(method, cpu)} | {own:.2f} | {usable} | "
+                      f"{before[13:]} → {loadavg()[13:]} |")
     for method in METHODS:
         w1 = statistics.median(walls[(method, 1)])
         wn = statistics.median(walls[(method, cores)])
