@@ -14,6 +14,8 @@ from ..store import persons as person_store
 from ..store.scope import Scope
 from .plan import PERSON_FIELDS, Plan
 
+CHUNK = 2000
+
 
 class UndoRefused(Exception):
     """Something changed the import's records since: undoing would lose that work."""
@@ -41,6 +43,14 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
         persons_by_key: dict = {}
         cases_by_person: dict = {}
         new_sheets, items = [], []
+
+        def write_new_sheets() -> None:
+            created = entry_store.create_many(
+                db, plan.form.id, plan.form.version, new_sheets, user_id,
+                note=f"importazione n. {import_id}", source="import", import_id=import_id)
+            items.extend(("entry", entry_id, "created", None, 1, None) for entry_id in created)
+            new_sheets.clear()
+
         for number, row in enumerate(plan.rows, start=1):
             if progress and number % 500 == 0:
                 progress(number, len(plan.rows))
@@ -50,6 +60,8 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
             if row.outcome == "crea":  # an updated sheet stays in its case, even a closed one
                 case = _case(db, row, person_id, plan, import_id, user_id, cases_by_person)
                 new_sheets.append((case, row.sheet_json(), row.status))
+                if len(new_sheets) == CHUNK:  # the texts, decompressed, held a chunk at a time
+                    write_new_sheets()
             elif row.outcome == "aggiorna":
                 before = import_store.entry_data(db, row.entry["id"])
                 rev = entry_store.save(db, row.entry["id"], row.entry["rev"], row.sheet_json(),
@@ -58,10 +70,7 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
                 items.append(("entry", row.entry["id"], "updated",
                               {"rev": row.entry["rev"], "data": json.loads(before),
                                "status": row.entry["status"]}, rev, None))
-        created = entry_store.create_many(db, plan.form.id, plan.form.version, new_sheets,
-                                          user_id, note=f"importazione n. {import_id}",
-                                          source="import", import_id=import_id)
-        items += [("entry", entry_id, "created", None, 1, None) for entry_id in created]
+        write_new_sheets()
         import_store.add_items(db, import_id, items)
         store.audit.append(db, "import", user_id=user_id, object_type="import",
                            object_id=import_id, office_id=plan.office_id,
