@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from click.testing import CliRunner
+from codicefiscale import codicefiscale
 from openpyxl import load_workbook
 
 from app import create_app, store
@@ -185,7 +186,11 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
     # The report: the file's rows with their outcome and what to fix, named by column.
     sheet = load_workbook(report).active
     by_row = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
-    assert sorted(by_row) == [5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
+    assert sorted(by_row) == [5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+    # The note under the data and the totals row are listed, set aside, with the reason.
+    assert [(by_row[n][1].value, by_row[n][2].value) for n in (19, 20)] == [
+        ("ignorata", "nota: meno di due colonne del modulo compilate"),
+        ("ignorata", "riga di totale")]
     assert by_row[14][1].value == "non valida"
     colombo = registers.COLOMBO.cf[:-1] + ("A" if registers.COLOMBO.cf[-1] != "A" else "B")
     assert by_row[14][2].value == (
@@ -664,3 +669,24 @@ def test_a_new_sheet_takes_the_persons_data_as_in_the_web(cli, db, office, tmp_p
         "minore_cognome": "D'Angelo", "minore_nome": "Niccolò",
         "minore_data_nascita": "2012-04-03", "minore_luogo_nascita": "Brescia",
         "minore_codice_fiscale": registers.DANGELO.cf}
+
+
+def test_limits_of_the_form_two_digit_years_and_a_surname_like_a_total(cli, db, office,
+                                                                       tmp_path):
+    """Mr Somma is a person, not a totals row; a year below the form's minimum is a wrong
+    value (the row is invalid, as the web form would refuse it); '03/04/41' is a birth in
+    1941."""
+    somma = codicefiscale.encode(lastname="Somma", firstname="Giuseppe", gender="M",
+                                 birthdate="03/04/1941", birthplace="Brescia")
+    path = tmp_path / "registro.csv"
+    path.write_text("Codice fiscale;Cognome;Nome;Data di nascita;Anno;Valore ISEE\n"
+                    f"{somma};Somma;Giuseppe;03/04/41;2024;8000\n"
+                    f"{registers.DANGELO.cf};D'Angelo;Niccolò;03/04/1950;2010;9000\n"
+                    "Totale;;;;;17000\n", encoding="utf-8")
+
+    summary = cli.import_(path, office.code)
+
+    assert (summary["rows"], summary["created"], summary["invalid"]) == (2, 1, 1)
+    assert [(e["row"], e["column"], e["message"]) for e in summary["errors"]] == [
+        (3, "Anno", "«2010» non è ammesso: il valore deve essere compreso tra 2016 e 2100")]
+    assert stored_persons(db, office.id) == {somma: ("Somma", "Giuseppe", "1941-04-03")}

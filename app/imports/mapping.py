@@ -85,6 +85,7 @@ class Layout:
     data_rows: list[int]
     matches: list[Match]
     skipped: dict = field(default_factory=dict)
+    set_aside: list[tuple[int, str]] = field(default_factory=list)  # (row, why): totals, notes
 
     @property
     def mapping(self) -> dict[int, str]:
@@ -141,7 +142,9 @@ def match_headers(headers: list, candidates: list[Target]) -> list[Match]:
     return sorted(proposals, key=lambda m: m.column)
 
 
-TOTALS = re.compile(r"^\s*(totale|totali|tot\b|tot\.|somma|subtotale)", re.I)
+TOTALS = re.compile(r"^\s*(totale|totali|tot|somma|subtotale)\b", re.I)
+NOTE = "nota: meno di due colonne del modulo compilate"
+TOTAL = "riga di totale"
 
 
 def _filled(row: list) -> int:
@@ -164,18 +167,21 @@ def find_layout(rows: list[list], form: Form, scan: int = 30) -> Layout:
     header = rows[best] if rows else []
     matches = match_headers(header, candidates)
     mapped = {m.column for m in matches if m.target}
-    data, skipped = [], {"vuote": 0, "totali": 0, "note": 0}
+    data, skipped, set_aside = [], {"vuote": 0, "totali": 0, "note": 0}, []
     for number in range(best + 1, len(rows)):
         row = rows[number]
         if not _filled(row):
             skipped["vuote"] += 1
             continue
-        first_text = next((v for v in row if isinstance(v, str) and v.strip()), "")
-        if TOTALS.match(first_text):
+        texts = [v for v in row if isinstance(v, str) and v.strip()]
+        # "Totale" and numbers; not Mr Somma, whose row has his name, code and town.
+        if texts and TOTALS.match(texts[0]) and len(texts) <= 2:
             skipped["totali"] += 1
+            set_aside.append((number, TOTAL))
             continue
         if sum(1 for c in mapped if c < len(row) and row[c] not in (None, "")) < 2:
             skipped["note"] += 1
+            set_aside.append((number, NOTE))
             continue
         data.append(number)
-    return Layout(best, data, matches, skipped)
+    return Layout(best, data, matches, skipped, set_aside)

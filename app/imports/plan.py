@@ -7,8 +7,11 @@ A row that lacks what the form requires becomes a draft sheet marked incomplete.
 """
 
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -118,7 +121,7 @@ def _person_from(row: RowPlan, mapping: dict, headers: list) -> None:
             if name == "codice_fiscale":
                 row.person[name] = ctype.parse(raw, None)
             elif name == "data_nascita":
-                row.person[name] = dtype.parse(raw, None)
+                row.person[name] = _birth_date(dtype.parse(raw, None), raw)
             elif name == "sesso":
                 value = SEX.get(_text(raw).lower())
                 if value is None:
@@ -134,14 +137,39 @@ def _person_from(row: RowPlan, mapping: dict, headers: list) -> None:
             row.errors.append(CellProblem(row.number, header, str(exc)))
 
 
+def _birth_date(iso: str, raw) -> str:
+    """A birth date is in the past: '03/04/41' is 1941, not 2041."""
+    born = date.fromisoformat(iso)
+    if born <= date.today():
+        return iso
+    if isinstance(raw, str) and len(re.split(r"[/.\-]", raw.strip())[-1]) == 2:
+        return born.replace(year=born.year - 100).isoformat()
+    raise ValueError(f"la data di nascita «{raw}» è nel futuro")
+
+
+def _in_range(kind, f, value) -> None:
+    """The limits a form sets on a number (min, max), checked as the web form checks them."""
+    if not kind.numeric or value is None or (f.min is None and f.max is None):
+        return
+    number = Decimal(str(value))
+    low, high = (None if x is None else Decimal(str(x)).normalize() for x in (f.min, f.max))
+    if (low is not None and number < low) or (high is not None and number > high):
+        shown = " e ".join(format(x, "f") for x in (low, high) if x is not None)
+        bound = ("compreso tra " if low is not None and high is not None else
+                 "almeno " if low is not None else "al massimo ")
+        raise ValueError(f"«{value}» non è ammesso: il valore deve essere {bound}{shown}")
+
+
 def _values_from(row: RowPlan, form: Form, mapping: dict, headers: list) -> None:
     for column, target in mapping.items():
         f = form.fields.get(target)
         if f is None or column >= len(row.cells):
             continue
         raw = row.cells[column]
+        kind = fieldtypes.get(f.type)
         try:
-            value = fieldtypes.get(f.type).parse(raw, f)
+            value = kind.parse(raw, f)
+            _in_range(kind, f, value)
         except ValueError as exc:
             row.errors.append(CellProblem(row.number, str(headers[column]), str(exc)))
             continue

@@ -44,7 +44,7 @@ def prepare(path: str | Path, original_name: str, form: Form, sheet: str | None 
 def _with_header(rows: list, form: Form, header_row: int) -> Layout:
     forced = find_layout(rows[header_row:], form, scan=1)
     return Layout(header_row, [n + header_row for n in forced.data_rows], forced.matches,
-                  forced.skipped)
+                  forced.skipped, [(n + header_row, why) for n, why in forced.set_aside])
 
 
 def apply_mapping(prepared: Prepared, form: Form, mapping_by_header: dict[str, str | None]
@@ -108,16 +108,33 @@ def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
             formula=[f'$B2="{outcome}"'], fill=PatternFill("solid", bgColor=color)))
     bold = Font(bold=True)
     sheet.append([_styled(sheet, h, bold) for h in headers])
+    first = prepared.raw.first_row
+    # The rows set aside (totals, notes) are listed too, in their place: no row of the file
+    # is left out of the report.
+    aside = iter(prepared.layout.set_aside)
+    pending = next(aside, None)
     for row in plan.rows:
+        while pending is not None and pending[0] + first < row.number:
+            sheet.append(_set_aside(sheet, prepared, pending))
+            pending = next(aside, None)
         problems = "; ".join(f"{e.column}: {e.message}" if e.column else e.message
                              for e in row.errors)
         if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
             problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
         sheet.append([row.number, row.outcome, _text(sheet, problems),
                       *[_text(sheet, v) for v in row.cells]])
+    while pending is not None:
+        sheet.append(_set_aside(sheet, prepared, pending))
+        pending = next(aside, None)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _set_aside(sheet, prepared: Prepared, aside: tuple[int, str]) -> list:
+    number, why = aside
+    return [number + prepared.raw.first_row, "ignorata", why,
+            *[_text(sheet, v) for v in prepared.raw.rows[number]]]
 
 
 def _styled(sheet, value, font: Font) -> WriteOnlyCell:
