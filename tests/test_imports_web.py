@@ -179,3 +179,41 @@ def test_every_step_that_changes_something_needs_the_csrf_token(staff, uploads, 
     assert len(list(uploads.iterdir())) == 1  # the upload is still there
     assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
     assert staff.post("/importazioni/1/annulla").status_code == 400
+
+
+def selected(page) -> dict[str, str]:
+    """Column header -> the field chosen for it on the mapping page ("" when ignored)."""
+    text = html.unescape(page.get_data(as_text=True))
+    result = {}
+    for header, options in re.findall(r'<th scope="row">(.*?)</th>.*?<select id="colonna_\d+"'
+                                      r'[^>]*>(.*?)</select>', text, re.S):
+        found = re.search(r'<option value="([^"]*)" selected', options)
+        result[header] = found.group(1) if found else ""
+    return result
+
+
+def test_a_saved_mapping_sets_the_columns_and_a_wrong_one_is_refused(staff, uploads):
+    """Next month's file: the mapping downloaded from the preview is uploaded with it, and
+    the columns come out as they were confirmed, even where the suggestion differs."""
+    saved = ("modulo: prova\ncolonne:\n  Codice fiscale: persona.codice_fiscale\n  Cognome: "
+             "persona.cognome\n  Nome: persona.nome\n  Numero di figli: null\n")
+    token = csrf_from(staff.get("/importazioni/"))
+    sent = staff.post("/importazioni/", data={
+        "csrf_token": token, "modulo": "prova", "area": "non_autosufficienza",
+        "file": (io.BytesIO(register_csv()), "registro.csv"),
+        "mappa": (io.BytesIO(saved.encode()), "mappatura.yaml")},
+        content_type="multipart/form-data")
+    page = staff.get(sent.headers["Location"])
+
+    columns = selected(page)
+    assert columns["Codice fiscale"] == "persona.codice_fiscale"
+    assert columns["Numero di figli"] == ""  # the saved mapping ignores it
+    assert "Colonne impostate dalla mappatura salvata" in page.get_data(as_text=True)
+
+    other = staff.post("/importazioni/", data={
+        "csrf_token": token, "modulo": "prova", "area": "non_autosufficienza",
+        "file": (io.BytesIO(register_csv()), "registro.csv"),
+        "mappa": (io.BytesIO(b"modulo: misura_b1\ncolonne: {}\n"), "b1.yaml")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert alert(other) == ("La mappatura «b1.yaml» è del modulo «misura_b1», non di quello "
+                            "scelto («prova»).")

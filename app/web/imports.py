@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from flask import (
     Blueprint,
     abort,
@@ -27,7 +28,14 @@ from ..imports.commit import UndoRefused, commit, undo
 from ..imports.export import export_form
 from ..imports.limits import EXTENSIONS, ImportFileError, Limits, precheck
 from ..imports.mapping import targets
-from ..imports.service import Prepared, mapping_yaml, plan_import, prepare, report_xlsx
+from ..imports.service import (
+    Prepared,
+    apply_mapping,
+    mapping_yaml,
+    plan_import,
+    prepare,
+    report_xlsx,
+)
 from ..store import entries as entry_store
 from ..store import imports as import_store
 from .db import get_catalog, get_db
@@ -95,12 +103,18 @@ def _upload():
     if form is None:
         flash(_("Scegli il modulo in cui importare il registro."), "warning")
         return redirect(url_for("imports.index"))
+    try:
+        saved = _saved_mapping(request.files.get("mappa"), form)
+    except ValueError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.index"))
     token = secrets.token_urlsafe(12)
     suffix = Path(upload.filename).suffix.lower()
     path = _uploads() / f"{token}{suffix if suffix in EXTENSIONS else '.rifiutato'}"
     upload.save(path)
     _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
-                          "area": request.form.get("area", "non_autosufficienza")})
+                          "area": request.form.get("area", "non_autosufficienza"),
+                          "saved_mapping": saved})
     try:  # type, size, zip bomb, password: refused before the file is ever parsed
         precheck(path, upload.filename, _limits())
     except ImportFileError as exc:
@@ -110,6 +124,31 @@ def _upload():
 
 def _limits() -> Limits:
     return Limits.from_config(current_app.config)
+
+
+MAPPING_MAX_BYTES = 64 * 1024
+
+
+def _saved_mapping(upload, form: Form) -> dict | None:
+    """A mapping saved from an earlier import (header -> field), if one was sent."""
+    if upload is None or not upload.filename:
+        return None
+    content = upload.read(MAPPING_MAX_BYTES + 1)
+    name = upload.filename
+    if len(content) > MAPPING_MAX_BYTES:
+        raise ValueError(_("«%(f)s» è troppo grande per essere una mappatura (al massimo 64 KB).",
+                           f=name))
+    try:
+        data = yaml.safe_load(content.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("colonne"), dict):
+        raise ValueError(_("«%(f)s» non è una mappatura salvata da Cartella (manca l'elenco "
+                           "«colonne»).", f=name))
+    if data.get("modulo") != form.id:
+        raise ValueError(_("La mappatura «%(f)s» è del modulo «%(m)s», non di quello scelto "
+                           "(«%(s)s»).", f=name, m=data.get("modulo"), s=form.id))
+    return {str(h): (str(t) if t else None) for h, t in data["colonne"].items()}
 
 
 def _prepared(pending: dict, sheet=None, header=None):
@@ -142,7 +181,19 @@ def mapping(token: str):
     samples = {c: [prepared.raw.rows[r][c] for r in prepared.layout.data_rows[:3]
                    if c < len(prepared.raw.rows[r])] for c in range(len(prepared.headers))}
     return render_template("imports/mapping.html", token=token, pending=pending, form=form,
-                           prepared=prepared, targets=targets(form), samples=samples)
+                           prepared=prepared, targets=targets(form), samples=samples,
+                           chosen=_chosen(pending, form, prepared))
+
+
+def _chosen(pending: dict, form: Form, prepared: Prepared) -> dict[int, str]:
+    """What each column is set to: the user's own choice when they come back to this page
+    (same sheet and header), else the saved mapping they uploaded, else the suggestion."""
+    if pending.get("mapping") is not None and (pending.get("sheet"), pending.get("header")) \
+            == (prepared.raw.sheet, prepared.layout.header_row):
+        return {int(k): v for k, v in pending["mapping"].items()}
+    if pending.get("saved_mapping"):
+        return apply_mapping(prepared, form, pending["saved_mapping"])
+    return prepared.layout.mapping
 
 
 def _plan(pending: dict):
