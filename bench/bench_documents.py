@@ -2,7 +2,8 @@
 
     python bench/bench_documents.py [--only docx,xlsx,pdf,batch] [--iterations 150]
         [--warmup 10] [--pdf-k 8] [--pdf-rounds 2] [--batch-cases 30] [--batch-rounds 2]
-        [--batch-pdf-cases 20] [--batch-large 1000] [--batch-large-rounds 1] [--profile]
+        [--batch-pdf-cases 20] [--batch-large 1000] [--batch-large-rounds 1]
+        [--batch-methods fork,forkserver,spawn] [--profile]
 
 Set-up: a temporary instance migrated, the real forms/ loaded, and `app.demo.load_demo`
 (100 persons, with sheets) on it. The templates are doc_templates/progetto_individualizzato.docx
@@ -696,7 +697,7 @@ def bench_batch_large(inst: Instance, args) -> None:
           "caller CPU s | usable parallelism before | load |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     walls = {}
-    for method in METHODS:
+    for method in args.batch_methods.split(","):
         ctx = start_context(method)
         for rnd in range(args.batch_large_rounds):
             for workers in ((1, cores) if rnd % 2 == 0 else (cores, 1)):
@@ -713,7 +714,7 @@ def bench_batch_large(inst: Instance, args) -> None:
                 print(f"| {method} | {workers} | {rnd + 1} | {n} | {wall:.2f} | {n / wall:.1f} |"
                       f" {cpu_text(method, cpu)} | {own:.2f} | {usable} | "
                       f"{before[13:]} → {loadavg()[13:]} |")
-    for method in METHODS:
+    for method in args.batch_methods.split(","):
         w1 = statistics.median(walls[(method, 1)])
         wn = statistics.median(walls[(method, cores)])
         print(f"{method}: {n} documents, workers={cores} over workers=1: {w1 / wn:.2f}x "
@@ -741,7 +742,7 @@ def bench_batch(inst: Instance, args, tmp: Path) -> None:
           "1-case batch s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     walls = {}
-    for method in METHODS:
+    for method in args.batch_methods.split(","):
         ctx = start_context(method)
         for rnd in range(args.batch_rounds):
             for workers in ((1, 2) if rnd % 2 == 0 else (2, 1)):
@@ -758,7 +759,7 @@ def bench_batch(inst: Instance, args, tmp: Path) -> None:
                 walls.setdefault((method, workers), []).append(wall)
                 print(f"| {method} | {workers} | {rnd + 1} | {len(ids)} | {wall:.2f} | "
                       f"{len(ids) / wall:.1f} | {cpu_text(method, cpu)} | {fixed:.2f} |")
-    for method in METHODS:
+    for method in args.batch_methods.split(","):
         w1 = statistics.median(walls[(method, 1)])
         w2 = statistics.median(walls[(method, 2)])
         print(f"{method}: speed-up workers=2 over workers=1 (median of rounds) {w1 / w2:.2f}x")
@@ -814,6 +815,8 @@ def main() -> None:
     parser.add_argument("--batch-large", type=int, default=1000,
                         help="documents of the large batch (0: skip it)")
     parser.add_argument("--batch-large-rounds", type=int, default=1)
+    parser.add_argument("--batch-methods", default=",".join(METHODS),
+                        help="start methods of the batch parts, of " + ",".join(METHODS))
     parser.add_argument("--persons", type=int, default=100, help="persons load_demo creates")
     parser.add_argument("--profile", action="store_true", help="cProfile docx and xlsx sides")
     args = parser.parse_args()
