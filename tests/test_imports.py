@@ -207,6 +207,9 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
         "SELECT r.source FROM entry_revisions r JOIN entries e ON e.id = r.entry_id "
         "WHERE e.office_id = ?", [office.id])}
     assert sources == {"import"}
+    audited = db.execute("SELECT username, detail FROM audit_log WHERE action = 'import' AND "
+                         "object_id = ?", [summary["import_id"]]).fetchone()
+    assert audited[0] == "cli" and '"created": 7' in audited[1]
 
 
 # --- 2. the same register in other formats -------------------------------------------------

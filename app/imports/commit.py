@@ -31,8 +31,9 @@ def outcomes(plan: Plan) -> list[dict]:
 
 def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: str,
            user_id: int | None, report: bytes | None = None,
-           progress: Callable[[int, int], None] | None = None) -> int:
-    """Apply every valid row (all or nothing) and record the import; return its id."""
+           progress: Callable[[int, int], None] | None = None, username: str = "") -> int:
+    """Apply every valid row (all or nothing) and record the import; return its id.
+    `username` names who ran it where there is no user (the command line)."""
     counts = plan.counts()
     mapping = {str(plan.headers[c]): t for c, t in plan.mapping.items()}
     with store.atomic(db):
@@ -72,7 +73,8 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
                                "status": row.entry["status"]}, rev, None))
         write_new_sheets()
         import_store.add_items(db, import_id, items)
-        store.audit.append(db, "import", user_id=user_id, object_type="import",
+        store.audit.append(db, "import", user_id=user_id, username=username,
+                           object_type="import",
                            object_id=import_id, office_id=plan.office_id,
                            detail={"file": filename, **counts})
     return import_id

@@ -38,7 +38,8 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     report = report_xlsx(prepared, plan)
     if not dry_run:
         import_id = commit(db, plan, filename=Path(path).name, content=Path(path).read_bytes(),
-                           sheet=prepared.raw.sheet, user_id=None, report=report)
+                           sheet=prepared.raw.sheet, user_id=None, report=report,
+                           username="cli")
         committed = True
     if report_path:
         Path(report_path).write_bytes(report)
