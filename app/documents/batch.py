@@ -165,8 +165,8 @@ def run_batch(job: Job, case_ids: list[int], workers: int | None = None,
 
     Pass the app's `documents` (already loaded and linted) so workers start light; without
     them the forms and templates are loaded and checked here, once.
-    From a threaded server pass `mp_context=multiprocessing.get_context("spawn")`: forking a
-    process that has other threads running can copy a held lock into the child.
+    From a threaded server pass `mp_context=server_context()`: forking a process that has
+    other threads running can copy a held lock into the child.
     """
     documents = documents or _load(job)
     workers = max(1, min(workers or os.cpu_count() or 1, len(case_ids)))
