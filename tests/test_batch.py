@@ -131,7 +131,7 @@ def test_pdf_mail_merge_keeps_the_others_when_one_fails(app, three_cases, monkey
 
 
 def test_pdf_conversion_stops_at_the_timeout(tmp_path, monkeypatch):
-    """A LibreOffice that hangs is stopped, and the user reads why in Italian."""
+    """A LibreOffice that hangs is stopped, the user reads why in Italian, no folder is left."""
     from app.documents.pdf import PdfFailed, PdfPool
 
     fake = tmp_path / "bin" / "soffice"
@@ -140,8 +140,9 @@ def test_pdf_conversion_stops_at_the_timeout(tmp_path, monkeypatch):
     fake.write_text(f"#!/bin/sh\n{shutil.which('sleep')} 60 &\necho $! > {tmp_path}/pid\nwait\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     pool = PdfPool(size=1, timeout=1)
-    root = pool.root
+    assert not list(tmp_path.glob("cartella-lo-*")), "a profile folder before any conversion"
     started = time.monotonic()
     with pytest.raises(PdfFailed, match="conversione in PDF oltre 1 secondi"):
         pool.convert(b"documento", ".docx")
@@ -150,8 +151,9 @@ def test_pdf_conversion_stops_at_the_timeout(tmp_path, monkeypatch):
     time.sleep(0.2)
     assert not Path(f"/proc/{child}").exists() or \
         Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", "the child still runs"
+    assert len(list(tmp_path.glob("cartella-lo-*"))) == 1
     pool.close()
-    assert not root.exists()
+    assert not list(tmp_path.glob("cartella-*")), "LibreOffice folders left behind"
 
 
 def test_docx_mail_merge_on_spawned_workers(app, three_cases):

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from contextlib import suppress
 from multiprocessing import util
 from pathlib import Path
@@ -44,15 +45,26 @@ class PdfPool:
     def __init__(self, size: int | None = None, timeout: int = 90, root: Path | None = None):
         self.size = size or max(1, min(os.cpu_count() or 1, 4))
         self.timeout = timeout
-        self.root = Path(root or tempfile.mkdtemp(prefix="cartella-lo-"))
-        # Only a folder the pool made is the pool's to remove. multiprocessing's Finalize
-        # runs at exit in worker processes too, and never in a forked child for its parent.
-        self._cleanup = None if root else util.Finalize(
-            self, shutil.rmtree, args=(str(self.root),), kwargs={"ignore_errors": True},
-            exitpriority=10)
+        self._root = Path(root) if root else None
+        self._cleanup = None
+        self._lock = threading.Lock()
         self._free: queue.Queue = queue.Queue()
         for index in range(self.size):
-            self._free.put(self.root / f"profilo-{index}")
+            self._free.put(index)
+
+    @property
+    def root(self) -> Path:
+        """The profiles' folder, made on first use: a process that never converts leaves none."""
+        with self._lock:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="cartella-lo-"))
+                # Only a folder the pool made is the pool's to remove. multiprocessing's
+                # Finalize runs at exit in worker processes too, and never in a forked child
+                # for its parent.
+                self._cleanup = util.Finalize(
+                    self, shutil.rmtree, args=(str(self._root),),
+                    kwargs={"ignore_errors": True}, exitpriority=10)
+            return self._root
 
     @property
     def available(self) -> bool:
@@ -78,7 +90,8 @@ class PdfPool:
         if not contents:
             return []
         timeout = self.timeout + EXTRA_SECONDS_PER_DOCUMENT * (len(contents) - 1)
-        profile = self._free.get()
+        index = self._free.get()
+        profile = self.root / f"profilo-{index}"
         try:
             with tempfile.TemporaryDirectory(prefix="cartella-pdf-") as work:
                 sources = [Path(work) / f"documento-{i:04d}{suffix}"
@@ -88,7 +101,7 @@ class PdfPool:
                 problem = _run_soffice(command, profile, sources, Path(work), timeout)
                 return [_read_pdf(source.with_suffix(".pdf"), problem) for source in sources]
         finally:
-            self._free.put(profile)
+            self._free.put(index)
 
 
 def _run_soffice(command: str, profile: Path, sources: list[Path], outdir: Path,
