@@ -399,10 +399,10 @@ def stage_readfile_parts(args) -> None:
                "max_columns": limits.max_columns, "memory_bytes": limits.memory_bytes,
                "seconds": limits.seconds}
     start = perf_counter()
-    subprocess.run([sys.executable, "-I", "-c", "import json, resource, csv"], check=True)
-    out["child start-up alone (python -I)"] = perf_counter() - start
+    subprocess.run([sys.executable, "-P", "-c", "import json, resource, csv"], check=True)
+    out["child start-up alone (python -P)"] = perf_counter() - start
     start = perf_counter()
-    done = subprocess.run([sys.executable, "-I", str(reader.CHILD)],
+    done = subprocess.run([sys.executable, "-P", str(reader.CHILD)],
                           input=json.dumps(request).encode(), capture_output=True)
     out["child: start + calamine iter_rows + encode + json lines + pipe"] = (
         perf_counter() - start)

@@ -1,6 +1,6 @@
 """The child process that parses an untrusted spreadsheet (see reader.py).
 
-Run by path, `python -I child.py`, with a JSON request on standard input: it imports neither
+Run by path, `python -P child.py`, with a JSON request on standard input: it imports neither
 the app nor Flask (start-up stays under a tenth of a second) and it sets its own memory and
 CPU limits before any parser runs. It answers on standard output, one JSON document per line:
 first {"sheets", "sheet", "first_row"} or {"error"}, then the rows in chunks of CHUNK rows

@@ -38,8 +38,9 @@ def read_file(path: str | Path, original_name: str, sheet: str | None = None,
     request = {"path": str(path), "kind": kind, "sheet": sheet, "max_rows": limits.max_rows,
                "max_columns": limits.max_columns, "memory_bytes": limits.memory_bytes,
                "seconds": limits.seconds}
-    # -I: no user site, no environment variables, not even the script's folder on the path.
-    with subprocess.Popen([sys.executable, "-I", str(CHILD)], stdin=subprocess.PIPE,
+    # -P: the script's folder is not put on the path (nothing there can shadow a module).
+    # Not -I or -s: packages installed in the user's site (pip --user) must stay visible.
+    with subprocess.Popen([sys.executable, "-P", str(CHILD)], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as child:
         timer = threading.Timer(limits.seconds, child.kill)
         timer.start()
