@@ -235,7 +235,10 @@ def render(template_id, entry_id, cases_arg, office_code, fmt, output) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--form", "form_id", required=True, help="modulo in cui importare")
 @click.option("--office", "office_code", required=True, help="codice dell'ufficio")
-@click.option("--sheet", default=None, help="foglio da leggere (predefinito: il primo)")
+@click.option("--sheet", default=None,
+              help="foglio da leggere (predefinito: il primo foglio visibile)")
+@click.option("--header-row", "header_row", type=click.IntRange(min=1), default=None,
+              help="riga dell'intestazione, come in Excel (predefinito: trovata da sola)")
 @click.option("--area", default="non_autosufficienza", show_default=True,
               help="area delle pratiche nuove")
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False))
@@ -243,13 +246,14 @@ def render(template_id, entry_id, cases_arg, office_code, fmt, output) -> None:
 @click.option("--dry-run", is_flag=True, help="solo anteprima: non scrive nulla")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
-def import_(path, form_id, office_code, sheet, area, mapping_path, save_mapping, dry_run,
-            report_path, as_json) -> None:
+def import_(path, form_id, office_code, sheet, header_row, area, mapping_path, save_mapping,
+            dry_run, report_path, as_json) -> None:
     """Import a legacy register (xlsx, xls, xlsb, ods, csv) into a form."""
     from .imports.scripting import run_import
 
     app = _app()
-    summary = run_import(app, _db(app), path, form_id, office_code, sheet=sheet, area=area,
+    summary = run_import(app, _db(app), path, form_id, office_code, sheet=sheet,
+                         header_row=header_row, area=area,
                          mapping_path=mapping_path, save_mapping=save_mapping, dry_run=dry_run,
                          report_path=report_path)
     if as_json:

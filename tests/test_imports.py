@@ -693,3 +693,20 @@ def test_limits_of_the_form_two_digit_years_and_a_surname_like_a_total(cli, db, 
     assert [(e["row"], e["column"], e["message"]) for e in summary["errors"]] == [
         (3, "Anno", "«2010» non è ammesso: il valore deve essere compreso tra 2016 e 2100")]
     assert stored_persons(db, office.id) == {somma: ("Somma", "Giuseppe", "1941-04-03")}
+
+
+def test_the_header_row_can_be_given_on_the_command_line(cli, office, tmp_path):
+    """Two blocks with the same header, as after a page break: the office imports only the
+    second one by naming its header row, as it can on the web page."""
+    header = "Codice fiscale;Cognome;Nome;Data di nascita;Anno;Valore ISEE\n"
+    path = tmp_path / "due-blocchi.csv"
+    path.write_text(header + f"{registers.ROSSI.cf};Rossi;Mario;03/04/1941;2024;8000\n"
+                    + header + f"{registers.VERDI.cf};Verdi;Anna;30/01/1945;2024;9000\n",
+                    encoding="utf-8")
+
+    found = cli.import_(path, office.code, "--dry-run")
+    chosen = cli.import_(path, office.code, "--dry-run", "--header-row", "3")
+
+    assert (found["header_row"], found["rows"], found["invalid"]) == (1, 3, 1)
+    assert (chosen["header_row"], chosen["rows"], chosen["created"], chosen["invalid"]) == (
+        3, 1, 1, 0)

@@ -10,8 +10,8 @@ from .service import apply_mapping, mapping_yaml, plan_import, prepare, read_map
 
 
 def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None,
-               area="non_autosufficienza", mapping_path=None, save_mapping=None,
-               dry_run=False, report_path=None) -> dict:
+               header_row: int | None = None, area="non_autosufficienza", mapping_path=None,
+               save_mapping=None, dry_run=False, report_path=None) -> dict:
     """Read, map, plan and (unless a dry run) commit; a summary for humans and for JSON."""
     catalog = app.extensions["cartella.catalog"]
     form = catalog.forms.get(form_id)
@@ -23,7 +23,8 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
         return _fatal(f"ufficio '{office_code}' inesistente")
     try:
         prepared = prepare(path, Path(path).name, form, sheet,
-                           limits=Limits.from_config(app.config))
+                           limits=Limits.from_config(app.config),
+                           header_row=None if header_row is None else header_row - 1)
     except ImportFileError as exc:
         return _fatal(str(exc))
     mapping = prepared.layout.mapping
