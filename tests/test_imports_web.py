@@ -217,3 +217,21 @@ def test_a_saved_mapping_sets_the_columns_and_a_wrong_one_is_refused(staff, uplo
         content_type="multipart/form-data", follow_redirects=True)
     assert alert(other) == ("La mappatura «b1.yaml» è del modulo «misura_b1», non di quello "
                             "scelto («prova»).")
+
+
+def test_uploads_left_behind_are_deleted_after_a_day(staff, uploads):
+    """A wizard left half-way (the tab closed): its upload goes with the next upload after
+    24 hours; a recent one stays."""
+    import os
+
+    upload(staff, register_csv())
+    left = next(uploads.iterdir())
+    day_old = time.time() - 25 * 3600
+    os.utime(left, (day_old, day_old))
+    upload(staff, register_csv())
+    recent = next(p for p in uploads.iterdir() if p != left)
+
+    upload(staff, register_csv())
+
+    assert not left.exists() and recent.exists()
+    assert len(list(uploads.iterdir())) == 2

@@ -3,6 +3,7 @@
 import io
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +46,25 @@ bp = Blueprint("imports", __name__, url_prefix="/importazioni")
 PROGRESS: dict[str, dict] = {}  # token -> progress of a commit running in the background
 
 
+UPLOAD_HOURS = 24
+
+
 def _uploads() -> Path:
     folder = Path(current_app.instance_path) / "caricamenti"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def _sweep(folder: Path) -> None:
+    """Uploads of wizards left half-way (a closed tab) are deleted after UPLOAD_HOURS: they
+    hold people's data and nobody will come back for them."""
+    limit = time.time() - UPLOAD_HOURS * 3600
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:  # taken by another request meanwhile
+            continue
 
 
 def _pending(token: str) -> dict:
@@ -110,6 +126,7 @@ def _upload():
         return redirect(url_for("imports.index"))
     token = secrets.token_urlsafe(12)
     suffix = Path(upload.filename).suffix.lower()
+    _sweep(_uploads())
     path = _uploads() / f"{token}{suffix if suffix in EXTENSIONS else '.rifiutato'}"
     upload.save(path)
     _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
