@@ -3,10 +3,10 @@
 Run by path, `python -P child.py`, with a JSON request on standard input: it imports neither
 the app nor Flask (start-up stays under a tenth of a second) and it sets its own memory and
 CPU limits before any parser runs. It answers on standard output, one JSON document per line:
-first {"sheets", "sheet", "first_row"} or {"error"}, then the rows in chunks of CHUNK rows
-(a JSON array of rows per line), then {"end": number of rows}. A line {"error"} may come
-instead of any chunk (a limit reached while reading). Dates travel as {"d": iso} and
-date-times as {"dt": iso}.
+first {"sheets", "sheet", "first_row"} or {"error"}, then one row per line (a JSON array),
+then {"end": number of rows, "width": the widest row}. A line {"error"} may come instead of
+any row (a limit reached while reading). Dates travel as {"d": iso} and date-times as
+{"dt": iso}.
 """
 
 import csv
@@ -17,7 +17,6 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-CHUNK = 2000
 PLAIN = frozenset({str, int, bool, type(None)})
 
 
@@ -125,9 +124,9 @@ def main() -> None:
 
 
 def _stream(rows, max_rows: int, max_columns: int, out) -> None:
-    """Rows in chunks; blank rows are held back until a filled one follows, so that the
+    """One row a line; blank rows are held back until a filled one follows, so that the
     formatted empty tail of a register is never sent."""
-    chunk, blanks, sent = [], 0, 0
+    blanks, sent, width = 0, 0, 0
     rows = iter(rows)
     for row in rows:
         if not any(v is not None and v != "" for v in row):
@@ -135,23 +134,16 @@ def _stream(rows, max_rows: int, max_columns: int, out) -> None:
             continue
         if len(row) > max_columns:
             raise Refused(f"il foglio ha {len(row)} colonne: il massimo è {max_columns}")
-        count = sent + len(chunk) + blanks + 1
+        count = sent + blanks + 1
         if count > max_rows:
             for number, rest in enumerate(rows, start=count + 1):  # the exact count, to say
                 if any(v is not None and v != "" for v in rest):
                     count = number
             raise Refused(f"il foglio ha {count} righe: il massimo è {max_rows}")
-        chunk.extend([] for _ in range(blanks))
-        blanks = 0
-        chunk.append([_encode(v) for v in row])
-        if len(chunk) >= CHUNK:
-            out.write(json.dumps(chunk, ensure_ascii=False) + "\n")
-            sent += len(chunk)
-            chunk = []
-    if chunk:
-        out.write(json.dumps(chunk, ensure_ascii=False) + "\n")
-        sent += len(chunk)
-    out.write(json.dumps({"end": sent}) + "\n")
+        out.write("[]\n" * blanks)
+        out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
+        sent, blanks, width = count, 0, max(width, len(row))
+    out.write(json.dumps({"end": sent, "width": width}) + "\n")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ class RowPlan:
     computed."""
 
     number: int
-    cells: list
     person: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     errors: list[CellProblem] = field(default_factory=list)
@@ -59,6 +58,7 @@ class RowPlan:
     missing: list[str] | tuple[str, ...] = field(default_factory=list)
     merged_into: int | None = None
     entry_id_wanted: int | None = None
+    merged: list[int] | None = None  # numbers of the later rows merged into this one
 
     @property
     def valid(self) -> bool:
@@ -108,12 +108,12 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _person_from(row: RowPlan, mapping: dict, headers: list) -> None:
+def _person_from(row: RowPlan, cells: list, mapping: dict, headers: list) -> None:
     ctype, dtype = fieldtypes.get("codice_fiscale"), fieldtypes.get("date")
     for column, target in mapping.items():
-        if not target.startswith("persona.") or column >= len(row.cells):
+        if not target.startswith("persona.") or column >= len(cells):
             continue
-        name, raw = target.split(".", 1)[1], row.cells[column]
+        name, raw = target.split(".", 1)[1], cells[column]
         header = str(headers[column])
         if raw in (None, ""):
             continue
@@ -160,12 +160,12 @@ def _in_range(kind, f, value) -> None:
         raise ValueError(f"«{value}» non è ammesso: il valore deve essere {bound}{shown}")
 
 
-def _values_from(row: RowPlan, form: Form, mapping: dict, headers: list) -> None:
+def _values_from(row: RowPlan, cells: list, form: Form, mapping: dict, headers: list) -> None:
     for column, target in mapping.items():
         f = form.fields.get(target)
-        if f is None or column >= len(row.cells):
+        if f is None or column >= len(cells):
             continue
-        raw = row.cells[column]
+        raw = cells[column]
         kind = fieldtypes.get(f.type)
         try:
             value = kind.parse(raw, f)
@@ -251,10 +251,27 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
     plan = Plan(form, office_id, mapping, headers, [], area)
     seen: dict[tuple, RowPlan] = {}
     id_column = next((c for c, t in mapping.items() if t == ENTRY_ID), None)
+    keys = [k for k in form.definition.import_key if k in form.fields]
+
+    def full_values(row: RowPlan) -> dict:
+        """The row's values read again, then those of the rows merged into it, in order."""
+        values = {}
+        for number in [row.number, *(row.merged or [])]:
+            scratch = RowPlan(number)
+            _values_from(scratch, rows[number - first_row], form, mapping, headers)
+            values.update(scratch.values)
+        return values
+
     for number in data_rows:
-        row = RowPlan(number + first_row, rows[number])
-        _person_from(row, mapping, headers)
-        _values_from(row, form, mapping, headers)
+        # The row's cells are read here and not kept: the report reads them again.
+        cells = rows[number]
+        row = RowPlan(number + first_row)
+        _person_from(row, cells, mapping, headers)
+        _values_from(row, cells, form, mapping, headers)
+        row.entry_id_wanted = _wanted_entry(cells, id_column)
+        # Only the import key is kept until the row's turn comes (see full_values): the
+        # values of 100,000 rows at once would weigh some 200 MB.
+        row.values = {k: row.values[k] for k in keys if k in row.values}
         plan.rows.append(row)
     _share_codes(plan.rows)
     for row in plan.rows:
@@ -270,14 +287,14 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
         entry_key = (key, _entry_key(form, row.values))
         if entry_key in seen:
             first = seen[entry_key]
-            first.values.update(row.values)
+            first.merged = [*(first.merged or []), row.number]
             first.person.update({k: v for k, v in row.person.items() if v})
             row.merged_into, row.outcome = first.number, f"unita alla riga {first.number}"
             continue
         seen[entry_key] = row
-        row.entry_id_wanted = _wanted_entry(row, id_column)
     for row in plan.rows:
         if row.valid:
+            row.values = full_values(row)
             _decide(row, form, index, context or {})
             # The rows of one person share one dict: the commit writes the person from the
             # first row of each (later rows find it done), and 100,000 rows of 4,000 people
@@ -300,10 +317,10 @@ def _share_codes(rows: list[RowPlan]) -> None:
             row.person["codice_fiscale"] = next(iter(found))
 
 
-def _wanted_entry(row: RowPlan, id_column: int | None) -> int | None:
-    if id_column is None or id_column >= len(row.cells):
+def _wanted_entry(cells: list, id_column: int | None) -> int | None:
+    if id_column is None or id_column >= len(cells):
         return None
-    value = _text(row.cells[id_column])
+    value = _text(cells[id_column])
     return int(value) if value.isdigit() else None
 
 

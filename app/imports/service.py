@@ -2,6 +2,7 @@
 
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -25,10 +26,10 @@ class Prepared:
     raw: RawSheet
     layout: Layout
 
-    @property
+    @cached_property
     def headers(self) -> list:
         rows = self.raw.rows
-        return rows[self.layout.header_row] if rows else []
+        return rows[self.layout.header_row] if len(rows) else []
 
 
 def prepare(path: str | Path, original_name: str, form: Form, sheet: str | None = None,
@@ -98,7 +99,7 @@ def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
     sheet = workbook.create_sheet("Esito importazione")
     headers = ["Riga del file", "Esito", "Errori",
                *[("" if h is None else str(h)) for h in prepared.headers]]
-    width = max([len(headers)] + [len(r.cells) + 3 for r in plan.rows])
+    width = max(len(headers), prepared.raw.width + 3)
     sheet.freeze_panes = "D2"
     for letter, size in (("A", 10), ("B", 18), ("C", 60)):
         sheet.column_dimensions[letter].width = size
@@ -122,7 +123,7 @@ def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
         if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
             problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
         sheet.append([row.number, row.outcome, _text(sheet, problems),
-                      *[_text(sheet, v) for v in row.cells]])
+                      *[_text(sheet, v) for v in prepared.raw.rows[row.number - first]]])
     while pending is not None:
         sheet.append(_set_aside(sheet, prepared, pending))
         pending = next(aside, None)
