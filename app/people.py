@@ -39,9 +39,10 @@ _FORMAT = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{
 @lru_cache(maxsize=1)
 def _places() -> frozenset:
     """The Belfiore codes python-codicefiscale knows (municipalities and countries)."""
-    from codicefiscale.data import get_indexed_data
+    from codicefiscale.data import get_countries_data, get_municipalities_data
 
-    return frozenset(get_indexed_data()["codes"])
+    # The lists the library indexes (its index of names and slugs would cost twice as much).
+    return frozenset(p["code"] for p in get_municipalities_data() + get_countries_data())
 
 
 @lru_cache(maxsize=65536)
