@@ -21,12 +21,14 @@ class UndoRefused(Exception):
     """Something changed the import's records since: undoing would lose that work."""
 
 
-def outcomes(plan: Plan) -> list[dict]:
-    """Per-row outcome, for the record and the report."""
-    return [{"riga": r.number, "esito": r.outcome, "stato": r.status if r.valid else "",
-             "mancanti": r.missing, "errori": [f"{e.column}: {e.message}" if e.column
-                                                else e.message for e in r.errors]}
-            for r in plan.rows]
+def outcomes(plan: Plan) -> str:
+    """Per-row outcome, for the record and the report, as JSON text: dumped row by row, so
+    that 100,000 rows never exist at once as dictionaries."""
+    return "[" + ",".join(json.dumps({
+        "riga": r.number, "esito": r.outcome, "stato": r.status if r.valid else "",
+        "mancanti": list(r.missing), "errori": [f"{e.column}: {e.message}" if e.column
+                                                else e.message for e in r.errors]},
+        ensure_ascii=False) for r in plan.rows) + "]"
 
 
 def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: str,

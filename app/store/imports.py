@@ -9,13 +9,14 @@ from .clock import now_iso
 
 
 def record(db: Database, *, office_id: int, form_id: str, filename: str, sha256: str,
-           sheet: str, mapping: dict, counts: dict, outcomes: list, user_id: int | None,
+           sheet: str, mapping: dict, counts: dict, outcomes: list | str, user_id: int | None,
            report: bytes | None = None) -> int:
     """The import itself (called inside the import's transaction)."""
     return db["imports"].insert({"report": report,
         "office_id": office_id, "form_id": form_id, "filename": filename, "sha256": sha256,
         "sheet": sheet, "mapping": json.dumps(mapping, ensure_ascii=False),
-        "counts": json.dumps(counts), "outcomes": json.dumps(outcomes, ensure_ascii=False),
+        "counts": json.dumps(counts), "outcomes": outcomes if isinstance(outcomes, str)
+        else json.dumps(outcomes, ensure_ascii=False),
         "created_by": user_id, "created_at": now_iso()}).last_pk
 
 
