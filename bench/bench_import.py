@@ -264,7 +264,7 @@ def stage_bare(args) -> None:
 def stage_import(args, again: bool) -> None:
     """run_import's steps one by one (app/imports/scripting.py), each timed."""
     from app import store
-    from app.imports.commit import commit
+    from app.imports.commit import commit, file_sha256
     from app.imports.mapping import find_layout
     from app.imports.reader import read_file
     from app.imports.service import Prepared, plan_import, report_xlsx
@@ -318,7 +318,7 @@ def stage_import(args, again: bool) -> None:
     if not args.skip_report:
         report = profiled("report_xlsx", "report", lambda: report_xlsx(prepared, plan))
     profiled("commit", "commit", lambda: commit(
-        db, plan, filename=path.name, content=path.read_bytes(), sheet=raw.sheet,
+        db, plan, filename=path.name, sha256=file_sha256(path), sheet=raw.sheet,
         user_id=None, report=report))
     peak_after_commit = peak_mb()
     report_times = {}

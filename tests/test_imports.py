@@ -5,6 +5,7 @@ office of one instance with the real forms, so tests stay independent without pa
 a new instance each time; the CLI runs in-process through CliRunner.
 """
 
+import hashlib
 import itertools
 import json
 import os
@@ -178,6 +179,8 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
     assert all(isinstance(e["data"]["anno"], int) for e in entries.values())
     # A sheet lacking a required answer is a draft; the report says which ones are missing.
     record = store.imports.get(db, office.id, summary["import_id"])
+    assert (record["filename"], record["sha256"], record["form_id"]) == (
+        path.name, hashlib.sha256(path.read_bytes()).hexdigest(), "misura_b1")
     bianchi = next(o for o in record["outcomes"] if o["riga"] == 7)
     assert (bianchi["esito"], bianchi["stato"], bianchi["mancanti"]) == (
         "crea", "bozza", ["certificatore"])

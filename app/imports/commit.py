@@ -31,7 +31,13 @@ def outcomes(plan: Plan) -> str:
         ensure_ascii=False) for r in plan.rows) + "]"
 
 
-def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: str,
+def file_sha256(path) -> str:
+    """The file's fingerprint, read in blocks (a register can be tens of megabytes)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def commit(db: Database, plan: Plan, *, filename: str, sha256: str, sheet: str,
            user_id: int | None, report: bytes | None = None,
            progress: Callable[[int, int], None] | None = None, username: str = "") -> int:
     """Apply every valid row (all or nothing) and record the import; return its id.
@@ -41,7 +47,7 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
     with store.atomic(db):
         import_id = import_store.record(
             db, office_id=plan.office_id, form_id=plan.form.id, filename=filename,
-            sha256=hashlib.sha256(content).hexdigest(), sheet=sheet, mapping=mapping,
+            sha256=sha256, sheet=sheet, mapping=mapping,
             counts=counts, outcomes=outcomes(plan), user_id=user_id, report=report)
         persons_by_key: dict = {}
         cases_by_person: dict = {}
@@ -51,7 +57,8 @@ def commit(db: Database, plan: Plan, *, filename: str, content: bytes, sheet: st
             created = entry_store.create_many(
                 db, plan.form.id, plan.form.version, new_sheets, user_id,
                 note=f"importazione n. {import_id}", source="import", import_id=import_id)
-            items.extend(("entry", entry_id, "created", None, 1, None) for entry_id in created)
+            import_store.add_items(db, import_id, [("entry", entry_id, "created", None, 1, None)
+                                                   for entry_id in created])
             new_sheets.clear()
 
         for number, row in enumerate(plan.rows, start=1):

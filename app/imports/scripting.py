@@ -4,7 +4,7 @@ from pathlib import Path
 
 from .. import store
 from ..store import offices as office_store
-from .commit import commit
+from .commit import commit, file_sha256
 from .limits import ImportFileError, Limits
 from .service import apply_mapping, mapping_yaml, plan_import, prepare, read_mapping, report_xlsx
 
@@ -38,7 +38,7 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     committed, import_id = False, None
     report = report_xlsx(prepared, plan)
     if not dry_run:
-        import_id = commit(db, plan, filename=Path(path).name, content=Path(path).read_bytes(),
+        import_id = commit(db, plan, filename=Path(path).name, sha256=file_sha256(path),
                            sheet=prepared.raw.sheet, user_id=None, report=report,
                            username="cli")
         committed = True

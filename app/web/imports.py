@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from .. import access, store
 from ..cycle import AREAS
 from ..definitions import Form
-from ..imports.commit import UndoRefused, commit, undo
+from ..imports.commit import UndoRefused, commit, file_sha256, undo
 from ..imports.export import export_form
 from ..imports.limits import EXTENSIONS, ImportFileError, Limits, precheck
 from ..imports.mapping import targets
@@ -312,7 +312,7 @@ class ImportJob:
             state.update(phase="scrittura", total=len(plan.rows))
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
-                content=Path(pending["path"]).read_bytes(), sheet=prepared.raw.sheet,
+                sha256=file_sha256(pending["path"]), sheet=prepared.raw.sheet,
                 user_id=self.user_id, report=report,
                 progress=lambda done, total: state.update(done=done))
             state["done"] = state["total"]
