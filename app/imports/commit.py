@@ -1,6 +1,7 @@
 """Writing a planned import: every valid row in one transaction, recorded for undo."""
 
 import hashlib
+import io
 import json
 from collections.abc import Callable
 
@@ -22,13 +23,19 @@ class UndoRefused(Exception):
 
 
 def outcomes(plan: Plan) -> str:
-    """Per-row outcome, for the record and the report, as JSON text: dumped row by row, so
-    that 100,000 rows never exist at once as dictionaries."""
-    return "[" + ",".join(json.dumps({
-        "riga": r.number, "esito": r.outcome, "stato": r.status if r.valid else "",
-        "mancanti": list(r.missing), "errori": [f"{e.column}: {e.message}" if e.column
-                                                else e.message for e in r.errors]},
-        ensure_ascii=False) for r in plan.rows) + "]"
+    """Per-row outcome, for the record and the report, as JSON text: written row by row, so
+    that 100,000 rows never exist at once as dictionaries or as separate strings."""
+    out = io.StringIO()
+    out.write("[")
+    for number, r in enumerate(plan.rows):
+        out.write("," if number else "")
+        out.write(json.dumps({
+            "riga": r.number, "esito": r.outcome, "stato": r.status if r.valid else "",
+            "mancanti": list(r.missing), "errori": [f"{e.column}: {e.message}" if e.column
+                                                    else e.message for e in r.errors]},
+            ensure_ascii=False))
+    out.write("]")
+    return out.getvalue()
 
 
 def file_sha256(path) -> str:
