@@ -317,6 +317,8 @@ def stage_import(args, again: bool) -> None:
     report = None
     if not args.skip_report:
         report = profiled("report_xlsx", "report", lambda: report_xlsx(prepared, plan))
+    if not args.report_rows:  # as run_import does
+        prepared.release_rows()
     profiled("commit", "commit", lambda: commit(
         db, plan, filename=path.name, sha256=file_sha256(path), sheet=raw.sheet,
         user_id=None, report=report))

@@ -37,6 +37,7 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     counts = plan.counts()
     committed, import_id = False, None
     report = report_xlsx(prepared, plan)
+    prepared.release_rows()
     if not dry_run:
         import_id = commit(db, plan, filename=Path(path).name, sha256=file_sha256(path),
                            sheet=prepared.raw.sheet, user_id=None, report=report,

@@ -16,7 +16,7 @@ from ..definitions import Form
 from .limits import Limits
 from .mapping import Layout, find_layout, match_headers, targets
 from .plan import Plan, plan_rows
-from .reader import RawSheet, read_file
+from .reader import RawSheet, Rows, read_file
 
 
 @dataclass
@@ -30,6 +30,12 @@ class Prepared:
     def headers(self) -> list:
         rows = self.raw.rows
         return rows[self.layout.header_row] if len(rows) else []
+
+    def release_rows(self) -> None:
+        """Let the rows go once the plan and the report are made: the commit does not need
+        them (the headers stay)."""
+        _ = self.headers
+        self.raw.rows = Rows([])
 
 
 def prepare(path: str | Path, original_name: str, form: Form, sheet: str | None = None,

@@ -309,6 +309,7 @@ class ImportJob:
             plan = plan_import(db, self.form, self.office_id, prepared, mapping,
                                pending["area"], {"parametri": self.parameters})
             report = report_xlsx(prepared, plan)
+            prepared.release_rows()
             state.update(phase="scrittura", total=len(plan.rows))
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
