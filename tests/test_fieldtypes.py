@@ -383,8 +383,21 @@ PARSE = [
 @pytest.mark.parametrize(("kind", "raw", "expected"), PARSE,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(PARSE)])
 def test_import_coerces_a_cell(kind, raw, expected):
-    field = field_def(kind)
+    field = field_def(kind, min=None, max=None)  # coercion alone; the range is tested below
     assert fieldtypes.get(field.type).parse(raw, field) == expected
+
+
+@pytest.mark.parametrize("kind, raw, words", [
+    ("integer", "21", "«21» non è ammesso: il valore deve essere compreso tra 0 e 20"),
+    ("integer", -1.0, "«-1» non è ammesso: il valore deve essere compreso tra 0 e 20"),
+])
+def test_import_keeps_a_number_within_the_fields_range(kind, raw, words):
+    """As the web form does: a number outside min/max is a wrong value, said in Italian."""
+    field = field_def(kind)
+    assert fieldtypes.get(field.type).parse("20", field) == 20
+    with pytest.raises(ValueError) as refused:
+        fieldtypes.get(field.type).parse(raw, field)
+    assert str(refused.value) == words
 
 
 PARSE_REFUSED = [

@@ -11,7 +11,6 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -147,29 +146,14 @@ def _birth_date(iso: str, raw) -> str:
     raise ValueError(f"la data di nascita «{raw}» è nel futuro")
 
 
-def _in_range(kind, f, value) -> None:
-    """The limits a form sets on a number (min, max), checked as the web form checks them."""
-    if not kind.numeric or value is None or (f.min is None and f.max is None):
-        return
-    number = Decimal(str(value))
-    low, high = (None if x is None else Decimal(str(x)).normalize() for x in (f.min, f.max))
-    if (low is not None and number < low) or (high is not None and number > high):
-        shown = " e ".join(format(x, "f") for x in (low, high) if x is not None)
-        bound = ("compreso tra " if low is not None and high is not None else
-                 "almeno " if low is not None else "al massimo ")
-        raise ValueError(f"«{value}» non è ammesso: il valore deve essere {bound}{shown}")
-
-
 def _values_from(row: RowPlan, cells: list, form: Form, mapping: dict, headers: list) -> None:
     for column, target in mapping.items():
         f = form.fields.get(target)
         if f is None or column >= len(cells):
             continue
         raw = cells[column]
-        kind = fieldtypes.get(f.type)
         try:
-            value = kind.parse(raw, f)
-            _in_range(kind, f, value)
+            value = fieldtypes.get(f.type).parse(raw, f)
         except ValueError as exc:
             row.errors.append(CellProblem(row.number, str(headers[column]), str(exc)))
             continue

@@ -82,6 +82,20 @@ class _InRange(NumberRange):
             super().__call__(form, field)
 
 
+def check_range(field: FieldDef | None, value) -> None:
+    """An imported number must keep within the field's min and max, as in the web form."""
+    if value is None or field is None or (field.min is None and field.max is None):
+        return
+    number = Decimal(str(value))
+    low, high = (None if x is None else Decimal(str(x)) for x in (field.min, field.max))
+    if (low is None or number >= low) and (high is None or number <= high):
+        return
+    shown = " e ".join(str(_whole(x)) for x in (field.min, field.max) if x is not None)
+    bound = ("compreso tra " if low is not None and high is not None else
+             "almeno " if low is not None else "al massimo ")
+    raise ValueError(f"«{value}» non è ammesso: il valore deve essere {bound}{shown}")
+
+
 def _whole(limit: float | None):
     """20.0 -> 20, so that messages read 'tra 0 e 20', not 'tra 0.0 e 20.0'."""
     return int(limit) if limit is not None and limit == int(limit) else limit
@@ -110,6 +124,11 @@ class DecimalType(FieldType):
         return None if raw is None else Decimal(str(raw))
 
     def parse(self, raw, field):
+        value = self._number(raw)
+        check_range(field, value)
+        return value
+
+    def _number(self, raw):
         if raw is None or str(raw).strip() == "":
             return None
         if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -167,6 +186,12 @@ class IntegerType(FieldType):
         return int(value)
 
     def parse(self, raw, field):
+        value = self._integer(raw)
+        check_range(field, value)
+        return value
+
+    @staticmethod
+    def _integer(raw):
         if raw is None or str(raw).strip() == "":
             return None
         if isinstance(raw, float):
