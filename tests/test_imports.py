@@ -713,3 +713,21 @@ def test_the_header_row_can_be_given_on_the_command_line(cli, office, tmp_path):
     assert (found["header_row"], found["rows"], found["invalid"]) == (1, 3, 1)
     assert (chosen["header_row"], chosen["rows"], chosen["created"], chosen["invalid"]) == (
         3, 1, 1, 0)
+
+
+def test_a_mapping_of_another_form_is_refused_on_the_command_line(cli, office, tmp_path):
+    """The same check as the wizard's: nothing is read with a mapping made for another form."""
+    path = registers.write_xlsx(tmp_path / "registro.xlsx")
+    other = tmp_path / "mappa.yaml"
+    other.write_text("modulo: segnalazione_tm\ncolonne:\n  Cognome: persona.cognome\n",
+                     encoding="utf-8")
+
+    result = cli.runner.invoke(main, ["import", str(path), "--form", "misura_b1", "--office",
+                                      office.code, "--mapping", str(other), "--json"])
+
+    assert result.exit_code == 2
+    summary = json.loads(result.stdout)
+    assert summary["committed"] is False
+    assert summary["errors"][0]["message"] == ("La mappatura «mappa.yaml» è del modulo "
+                                               "«segnalazione_tm», non di quello scelto "
+                                               "(«misura_b1»).")

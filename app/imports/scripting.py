@@ -6,7 +6,15 @@ from .. import store
 from ..store import offices as office_store
 from .commit import commit, file_sha256
 from .limits import ImportFileError, Limits
-from .service import apply_mapping, mapping_yaml, plan_import, prepare, read_mapping, report_xlsx
+from .service import (
+    MAPPING_MAX_BYTES,
+    apply_mapping,
+    mapping_yaml,
+    plan_import,
+    prepare,
+    read_mapping,
+    report_xlsx,
+)
 
 
 def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None,
@@ -29,7 +37,12 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
         return _fatal(str(exc))
     mapping = prepared.layout.mapping
     if mapping_path:
-        mapping = apply_mapping(prepared, form, read_mapping(Path(mapping_path).read_text()))
+        try:
+            saved = read_mapping(Path(mapping_path).read_bytes()[:MAPPING_MAX_BYTES + 1],
+                                 Path(mapping_path).name, form)
+        except ValueError as exc:
+            return _fatal(str(exc))
+        mapping = apply_mapping(prepared, form, saved)
     if save_mapping:
         Path(save_mapping).write_text(mapping_yaml(form, prepared, mapping), encoding="utf-8")
     ctx = {"parametri": catalog.parameters}

@@ -88,9 +88,26 @@ def mapping_yaml(form: Form, prepared: Prepared, mapping: dict[int, str]) -> str
                            allow_unicode=True, sort_keys=False)
 
 
-def read_mapping(text: str) -> dict[str, str | None]:
-    data = yaml.safe_load(text) or {}
-    return dict(data.get("colonne") or {})
+MAPPING_MAX_BYTES = 64 * 1024
+
+
+def read_mapping(content: bytes, name: str, form: Form) -> dict[str, str | None]:
+    """A mapping saved from an earlier import (header -> field), checked: it must be one
+    that Cartella wrote, for this form. ValueError says, in Italian, what is wrong."""
+    if len(content) > MAPPING_MAX_BYTES:
+        raise ValueError(f"«{name}» è troppo grande per essere una mappatura (al massimo "
+                         "64 KB).")
+    try:
+        data = yaml.safe_load(content.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("colonne"), dict):
+        raise ValueError(f"«{name}» non è una mappatura salvata da Cartella (manca l'elenco "
+                         "«colonne»).")
+    if data.get("modulo") != form.id:
+        raise ValueError(f"La mappatura «{name}» è del modulo «{data.get('modulo')}», non di "
+                         f"quello scelto («{form.id}»).")
+    return {str(h): (str(t) if t else None) for h, t in data["colonne"].items()}
 
 
 OUTCOME_FILL = {"non valida": "FFF4CCCC", "crea": "FFE2F0D9", "aggiorna": "FFDDEBF7"}

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from flask import (
     Blueprint,
     abort,
@@ -30,11 +29,13 @@ from ..imports.export import export_form
 from ..imports.limits import EXTENSIONS, ImportFileError, Limits, precheck
 from ..imports.mapping import targets
 from ..imports.service import (
+    MAPPING_MAX_BYTES,
     Prepared,
     apply_mapping,
     mapping_yaml,
     plan_import,
     prepare,
+    read_mapping,
     report_xlsx,
 )
 from ..store import entries as entry_store
@@ -143,29 +144,11 @@ def _limits() -> Limits:
     return Limits.from_config(current_app.config)
 
 
-MAPPING_MAX_BYTES = 64 * 1024
-
-
 def _saved_mapping(upload, form: Form) -> dict | None:
-    """A mapping saved from an earlier import (header -> field), if one was sent."""
+    """The saved mapping sent with the register, if any (see service.read_mapping)."""
     if upload is None or not upload.filename:
         return None
-    content = upload.read(MAPPING_MAX_BYTES + 1)
-    name = upload.filename
-    if len(content) > MAPPING_MAX_BYTES:
-        raise ValueError(_("«%(f)s» è troppo grande per essere una mappatura (al massimo 64 KB).",
-                           f=name))
-    try:
-        data = yaml.safe_load(content.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("colonne"), dict):
-        raise ValueError(_("«%(f)s» non è una mappatura salvata da Cartella (manca l'elenco "
-                           "«colonne»).", f=name))
-    if data.get("modulo") != form.id:
-        raise ValueError(_("La mappatura «%(f)s» è del modulo «%(m)s», non di quello scelto "
-                           "(«%(s)s»).", f=name, m=data.get("modulo"), s=form.id))
-    return {str(h): (str(t) if t else None) for h, t in data["colonne"].items()}
+    return read_mapping(upload.read(MAPPING_MAX_BYTES + 1), upload.filename, form)
 
 
 def _prepared(pending: dict, sheet=None, header=None):
