@@ -235,3 +235,30 @@ def test_uploads_left_behind_are_deleted_after_a_day(staff, uploads):
 
     assert not left.exists() and recent.exists()
     assert len(list(uploads.iterdir())) == 2
+
+
+def test_a_failure_in_the_background_is_told_in_plain_italian(staff, uploads, db, monkeypatch):
+    """Something unforeseen while writing: the progress page says nothing was written and
+    what to do, not the program's own words; the upload stays, to try again."""
+    from app.web import imports as wizard
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk I/O error at page 4711")
+
+    monkeypatch.setattr(wizard, "commit", broken)
+    token, _preview = to_preview(staff, register_csv())
+    staff.post(f"/importazioni/{token}/conferma",
+               data={"csrf_token": csrf_from(staff.get("/importazioni/"))})
+    for _ in range(100):
+        if PROGRESS[token]["error"]:
+            break
+        time.sleep(0.05)
+
+    page = html.unescape(staff.get(f"/importazioni/{token}/avanzamento").get_data(as_text=True))
+
+    assert ("L'importazione non è andata a buon fine e nulla è stato scritto: errore imprevisto "
+            "(è stato registrato per l'amministratore). Riprova; se si ripete, avvisa "
+            "l'amministratore") in page
+    assert "disk I/O" not in page
+    assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
+    assert len(list(uploads.iterdir())) == 1

@@ -10,10 +10,9 @@ from .service import (
     MAPPING_MAX_BYTES,
     apply_mapping,
     mapping_yaml,
-    plan_import,
+    plan_and_report,
     prepare,
     read_mapping,
-    report_xlsx,
 )
 
 
@@ -45,12 +44,10 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
         mapping = apply_mapping(prepared, form, saved)
     if save_mapping:
         Path(save_mapping).write_text(mapping_yaml(form, prepared, mapping), encoding="utf-8")
-    ctx = {"parametri": catalog.parameters}
-    plan = plan_import(db, form, office["id"], prepared, mapping, area, ctx)
+    plan, report = plan_and_report(db, form, office["id"], prepared, mapping, area,
+                                   catalog.parameters)
     counts = plan.counts()
     committed, import_id = False, None
-    report = report_xlsx(prepared, plan)
-    prepared.release_rows()
     if not dry_run:
         import_id = commit(db, plan, filename=Path(path).name, sha256=file_sha256(path),
                            sheet=prepared.raw.sheet, user_id=None, report=report,

@@ -79,6 +79,17 @@ def plan_import(db, form: Form, office_id: int, prepared: Prepared, mapping: dic
                      prepared.headers, mapping, area, prepared.raw.first_row, context)
 
 
+def plan_and_report(db, form: Form, office_id: int, prepared: Prepared,
+                    mapping: dict[int, str], area: str, parameters: dict) -> tuple[Plan, bytes]:
+    """What a confirmed import does before writing: the plan and its report. The rows read
+    are let go after, as the commit does not need them."""
+    plan = plan_import(db, form, office_id, prepared, mapping, area,
+                       {"parametri": parameters})
+    report = report_xlsx(prepared, plan)
+    prepared.release_rows()
+    return plan, report
+
+
 def mapping_yaml(form: Form, prepared: Prepared, mapping: dict[int, str]) -> str:
     """A confirmed mapping, to reuse with next month's file."""
     columns = {str(prepared.headers[c]): t for c, t in sorted(mapping.items())}

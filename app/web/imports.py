@@ -1,6 +1,7 @@
 """The import wizard: upload, sheet and header, mapping, preview, commit, report, undo."""
 
 import io
+import logging
 import secrets
 import threading
 import time
@@ -33,6 +34,7 @@ from ..imports.service import (
     Prepared,
     apply_mapping,
     mapping_yaml,
+    plan_and_report,
     plan_import,
     prepare,
     read_mapping,
@@ -44,6 +46,7 @@ from .db import get_catalog, get_db
 from .guard import audit, current_user, requires
 
 bp = Blueprint("imports", __name__, url_prefix="/importazioni")
+LOG = logging.getLogger(__name__)
 PROGRESS: dict[str, dict] = {}  # token -> progress of a commit running in the background
 
 
@@ -289,10 +292,8 @@ class ImportJob:
         prepared = self.prepared
         try:
             mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
-            plan = plan_import(db, self.form, self.office_id, prepared, mapping,
-                               pending["area"], {"parametri": self.parameters})
-            report = report_xlsx(prepared, plan)
-            prepared.release_rows()
+            plan, report = plan_and_report(db, self.form, self.office_id, prepared, mapping,
+                                           pending["area"], self.parameters)
             state.update(phase="scrittura", total=len(plan.rows))
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
@@ -301,8 +302,16 @@ class ImportJob:
                 progress=lambda done, total: state.update(done=done))
             state["done"] = state["total"]
             Path(pending["path"]).unlink(missing_ok=True)
-        except Exception as exc:  # noqa: BLE001 - nothing was written (one transaction): say so
+        except ImportFileError as exc:
             state["error"] = str(exc)
+        except entry_store.Conflict:
+            state["error"] = ("una delle schede è stata modificata da un collega mentre "
+                              "l'importazione era in corso. Riprova l'importazione: troverà la "
+                              "scheda aggiornata")
+        except Exception:  # noqa: BLE001 - nothing was written (one transaction): say so
+            LOG.exception("importazione di %s non riuscita", pending["name"])
+            state["error"] = ("errore imprevisto (è stato registrato per l'amministratore). "
+                              "Riprova; se si ripete, avvisa l'amministratore")
         finally:
             db.conn.close()
 
