@@ -204,6 +204,11 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
     assert by_row[16][2].value == ("Data domanda: «31/02/2024» non è una data valida "
                                    "(gg/mm/aaaa)")
     assert by_row[7][2].value == "scheda incompleta (bozza): mancano certificatore"
+    # Dates read as dates are shown as dates; the outcome colours reach the last row listed.
+    born = by_row[5][3 + registers.HEADERS.index("Data di nascita")]
+    assert born.is_date and born.number_format == "DD/MM/YYYY"
+    coloured = {str(rng.sqref) for rng in sheet.conditional_formatting}
+    assert coloured == {f"A2:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"}
     link = by_row[10][3 + registers.HEADERS.index("Note")]
     assert (link.data_type, link.value) == ("s", registers.data_rows()[5][15])
     sources = {r["source"] for r in db.query(

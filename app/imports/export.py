@@ -71,9 +71,10 @@ def _needs_cell(value) -> bool:
         value.startswith("=") or "\n" in value)
 
 
-def _row(sheet, values: list) -> list:
-    """One row for append(): plain values stay plain (a cell object each would double the
-    time of a large export); the others become cells."""
+def sheet_row(sheet, values: list) -> list:
+    """One row for a write-only sheet's append(): plain values stay plain (a cell object each
+    would double the time of a large export); dates get a date format, text that Excel would
+    take for a formula stays text, text on several lines wraps."""
     return [_cell(sheet, v) if _needs_cell(v) else v for v in values]
 
 
@@ -102,10 +103,10 @@ def export_form(form: Form, rows, output, hidden: frozenset = frozenset()) -> in
         base = [row["id"], row["codice_fiscale"], row["cognome"], row["nome"],
                 date.fromisoformat(row["data_nascita"]) if row["data_nascita"] else None,
                 row["status"], row["updated_at"][:10]]
-        main.append(_row(main, base + [_value(f, row["data"].get(f.id)) for f in fields]))
+        main.append(sheet_row(main, base + [_value(f, row["data"].get(f.id)) for f in fields]))
         for fid, (sheet, subs) in repeat_sheets.items():
             for number, item in enumerate(row["data"].get(fid) or [], start=1):
-                sheet.append(_row(sheet, [row["id"], number]
+                sheet.append(sheet_row(sheet, [row["id"], number]
                                   + [_value(s, item.get(s.id)) for s in subs]))
         count += 1
     legend = workbook.create_sheet("Legenda")

@@ -1,5 +1,6 @@
 """An import from start to end, for the wizard and the command line."""
 
+import heapq
 import io
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..definitions import Form
+from .export import sheet_row
 from .limits import Limits
 from .mapping import Layout, find_layout, match_headers, targets
 from .plan import Plan, plan_rows
@@ -137,39 +139,29 @@ def report_xlsx(prepared: Prepared, plan: Plan) -> bytes:
     sheet.freeze_panes = "D2"
     for letter, size in (("A", 10), ("B", 18), ("C", 60)):
         sheet.column_dimensions[letter].width = size
-    last = f"{get_column_letter(width)}{len(plan.rows) + 1}"
+    last = f"{get_column_letter(width)}{len(plan.rows) + len(prepared.layout.set_aside) + 1}"
     for outcome, color in OUTCOME_FILL.items():
         sheet.conditional_formatting.add(f"A2:{last}", FormulaRule(
             formula=[f'$B2="{outcome}"'], fill=PatternFill("solid", bgColor=color)))
     bold = Font(bold=True)
     sheet.append([_styled(sheet, h, bold) for h in headers])
-    first = prepared.raw.first_row
+    first, rows = prepared.raw.first_row, prepared.raw.rows
     # The rows set aside (totals, notes) are listed too, in their place: no row of the file
     # is left out of the report.
-    aside = iter(prepared.layout.set_aside)
-    pending = next(aside, None)
-    for row in plan.rows:
-        while pending is not None and pending[0] + first < row.number:
-            sheet.append(_set_aside(sheet, prepared, pending))
-            pending = next(aside, None)
-        problems = "; ".join(f"{e.column}: {e.message}" if e.column else e.message
-                             for e in row.errors)
-        if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
-            problems = "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
-        sheet.append([row.number, row.outcome, _text(sheet, problems),
-                      *[_text(sheet, v) for v in prepared.raw.rows[row.number - first]]])
-    while pending is not None:
-        sheet.append(_set_aside(sheet, prepared, pending))
-        pending = next(aside, None)
+    aside = ((number + first, "ignorata", why) for number, why in prepared.layout.set_aside)
+    planned = ((row.number, row.outcome, _problems(row)) for row in plan.rows)
+    for number, outcome, problems in heapq.merge(planned, aside):
+        sheet.append(sheet_row(sheet, [number, outcome, problems, *rows[number - first]]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _set_aside(sheet, prepared: Prepared, aside: tuple[int, str]) -> list:
-    number, why = aside
-    return [number + prepared.raw.first_row, "ignorata", why,
-            *[_text(sheet, v) for v in prepared.raw.rows[number]]]
+def _problems(row) -> str:
+    """The report's «Errori» cell: each wrong value by column, or what a draft lacks."""
+    if row.valid and row.status == "bozza" and row.missing and row.outcome != "invariata":
+        return "scheda incompleta (bozza): mancano " + ", ".join(row.missing)
+    return "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in row.errors)
 
 
 def _styled(sheet, value, font: Font) -> WriteOnlyCell:
@@ -178,16 +170,7 @@ def _styled(sheet, value, font: Font) -> WriteOnlyCell:
     return cell
 
 
-def _text(sheet, value):
-    """A value as it was; text that Excel would take for a formula stays text."""
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
 
-
-FORMULA_START = frozenset("=+-@")
 
 
 __all__ = ["Prepared", "apply_mapping", "match_headers", "plan_import", "prepare",
