@@ -17,36 +17,27 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2.sandbox import SandboxedEnvironment
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import range_boundaries
 
-from .values import FILTERS, Importo, SiNo, blank_none, etichetta
+from .values import Importo, SiNo, etichetta, text_environment
 
 FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
 ONLY_EXPR = re.compile(r"^\s*\{\{((?:(?!\{\{|\}\}).)+)\}\}\s*$", re.S)  # one placeholder
 REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
 
 
-@lru_cache(maxsize=1)
-def _environment() -> SandboxedEnvironment:
-    """One sandbox per process; no autoescape: a cell is not HTML, and '<' must stay '<'."""
-    env = SandboxedEnvironment(autoescape=False, finalize=blank_none)
-    env.filters.update(FILTERS)
-    return env
-
-
 # Compiled code depends only on its source, never on the context: one compilation per
 # placeholder per process, shared by every render (a register repeats them on every row).
 @lru_cache(maxsize=4096)
 def _expression(source: str):
-    return _environment().compile_expression(source, undefined_to_none=True)
+    return text_environment().compile_expression(source, undefined_to_none=True)
 
 
 @lru_cache(maxsize=4096)
 def _text_template(source: str):
-    return _environment().from_string(source)
+    return text_environment().from_string(source)
 
 
 def render_xlsx(template: Path | bytes, context: dict) -> bytes:

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..definitions import Problem
-from .values import FILTERS
+from .values import text_environment
 
 CATALOG_FILE = "catalogo.yaml"
 KINDS = ("court", "measure", "plan", "letter", "report", "register")
@@ -72,14 +71,7 @@ class Template:
 @lru_cache(maxsize=256)
 def _file_name_pattern(source: str):
     """A catalog's file-name pattern, compiled once per process in one sandbox."""
-    return _file_name_environment().from_string(source)
-
-
-@lru_cache(maxsize=1)
-def _file_name_environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)  # a file name, not HTML: '&' stays '&'
-    env.filters.update(FILTERS)
-    return env
+    return text_environment().from_string(source)
 
 
 def load_templates(*directories: str | Path) -> tuple[dict[str, Template], list[Problem]]:

@@ -7,8 +7,10 @@ Sì/No, a multi-line text keeps its line breaks in Word. The raw value stays usa
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from ..definitions import fieldtypes
@@ -21,6 +23,15 @@ CHECKED, UNCHECKED = "☒", "☐"
 def blank_none(value):
     """Jinja's finalize: an unanswered field prints as nothing, not as 'None'."""
     return "" if value is None else value
+
+
+@lru_cache(maxsize=1)
+def text_environment() -> SandboxedEnvironment:
+    """One sandbox per process for plain text (Excel cells, file names): no autoescape, as
+    it is not HTML and '<' or '&' must stay as typed; an unanswered field prints nothing."""
+    env = SandboxedEnvironment(autoescape=False, finalize=blank_none)
+    env.filters.update(FILTERS)
+    return env
 
 
 def data(value) -> str:
