@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils)
+# Fonts: the templates use Liberation (metric-compatible with Times/Arial/Calibri); without
+# Carlito/Caladea for Calibri/Cambria; without
+# them LibreOffice substitutes narrower fonts and PDF text breaks mid-number.
+APT_PACKAGES=(chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils
+              fonts-liberation fonts-liberation2 fonts-dejavu-core fonts-crosextra-carlito fonts-crosextra-caladea)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
