@@ -4,9 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Fonts: the templates use Liberation (metric-compatible with Times/Arial/Calibri); without
-# Carlito/Caladea for Calibri/Cambria; without
-# them LibreOffice substitutes narrower fonts and PDF text breaks mid-number.
+# Fonts: the templates use Times New Roman/Arial (Liberation) and Calibri/Cambria
+# (Carlito/Caladea, metric-compatible); without them LibreOffice substitutes narrower fonts and PDF text breaks mid-number.
 APT_PACKAGES=(chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils
               fonts-liberation fonts-liberation2 fonts-dejavu-core fonts-crosextra-carlito fonts-crosextra-caladea)
 missing=()
