@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -40,38 +41,75 @@ def _text_template(source: str):
     return text_environment().from_string(source)
 
 
+MAX_REPEATED_ROWS = 10_000
+
+
+class RepeatLimitError(ValueError):
+    """A repeated row would be copied more times than a document can sensibly hold."""
+
+
 def render_xlsx(template: Path | bytes, context: dict) -> bytes:
     """Fill an .xlsx template with the context; return the workbook's bytes."""
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
     workbook = load_workbook(source)
     for sheet in workbook.worksheets:
-        for row_number, variable, expr in reversed(_repeat_rows(sheet)):
-            items = list(_expression(expr)(**context) or [])
-            _expand(sheet, row_number, variable, items, context)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and ("{{" in cell.value or "{%" in cell.value):
-                    _fill(cell, cell.value, context)
+        _fill_sheet(sheet, context)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _repeat_rows(sheet) -> list[tuple[int, str, str]]:
-    found = []
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                match = FOR_ROW.match(cell.value)
-                if match:
-                    found.append((cell.row, match.group(1), match.group(2)))
-                    break
+def template_cells(sheet) -> list:
+    """The cells that exist in the file, in reading order: never the whole used range, which
+    a formatted full column stretches to A1:XFD1048576 (17 billion cells)."""
+    return sorted(sheet._cells.values(), key=lambda cell: (cell.row, cell.column))
+
+
+def is_placeholder(value) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _fill_sheet(sheet, context: dict) -> None:
+    """Render each template cell exactly once.
+
+    The cells to fill are chosen before any is filled: a value a user typed that looks like
+    a placeholder ("{{ pratiche }}") is written as text and never run as template code.
+    """
+    cells = template_cells(sheet)
+    repeats = _repeat_rows(cells)
+    single = [cell for cell in cells if cell.row not in repeats and is_placeholder(cell.value)]
+    for row_number in sorted(repeats, reverse=True):  # bottom first: rows above stay put
+        variable, expr = repeats[row_number]
+        _expand(sheet, row_number, variable, _items(expr, context, row_number), context)
+    for cell in single:  # the same cell objects, moved down by the rows inserted above them
+        _fill(cell, cell.value, context)
+
+
+def _repeat_rows(cells: list) -> dict[int, tuple[str, str]]:
+    """Rows whose first loop cell starts with {% for x in ... %}: row -> (variable, list)."""
+    found: dict[int, tuple[str, str]] = {}
+    for cell in cells:
+        if cell.row not in found and isinstance(cell.value, str):
+            match = FOR_ROW.match(cell.value)
+            if match:
+                found[cell.row] = (match.group(1), match.group(2))
     return found
+
+
+def _items(expr: str, context: dict, row_number: int) -> list:
+    """The list a row repeats over, refused beyond MAX_REPEATED_ROWS elements."""
+    items = list(islice(_expression(expr)(**context) or [], MAX_REPEATED_ROWS + 1))
+    if len(items) > MAX_REPEATED_ROWS:
+        raise RepeatLimitError(
+            f"la riga {row_number} si ripeterebbe per più di {MAX_REPEATED_ROWS:,} elementi "
+            f"(«{expr.strip()}»): restringere i filtri o il periodo".replace(",", "."))
+    return items
 
 
 def _expand(sheet, row_number: int, variable: str, items: list, context: dict) -> None:
     """Repeat a template row once per item, then fill each copy with its item."""
-    template = {cell.column: (cell.value, copy.copy(cell._style)) for cell in sheet[row_number]}
+    template = {cell.column: (cell.value, copy.copy(cell._style))
+                for cell in template_cells(sheet) if cell.row == row_number}
     template = {col: (FOR_ROW.sub("", value, count=1) if isinstance(value, str) else value, style)
                 for col, (value, style) in template.items()}
     extra = max(len(items), 1) - 1
@@ -86,26 +124,33 @@ def _expand(sheet, row_number: int, variable: str, items: list, context: dict) -
             cell = sheet.cell(row=target, column=col)
             cell._style = copy.copy(style)
             if not items:
-                cell.value = None if isinstance(value, str) and "{" in value else value
+                cell.value = None if is_placeholder(value) else value
             elif isinstance(value, str) and value.startswith("="):
                 cell.value = _shift_formula(value, row_number, target - row_number)
-            elif isinstance(value, str) and ("{{" in value or "{%" in value):
+            elif is_placeholder(value):
                 _fill(cell, value, {**context, variable: items[offset]})
             else:
                 cell.value = value
 
 
 def _insert_rows(sheet, row_number: int, count: int) -> None:
-    """Insert rows below `row_number`, moving merged cells and widening formulas over it."""
-    sheet.insert_rows(row_number + 1, count)
+    """Insert rows below `row_number`, moving merged cells and widening formulas over it.
+
+    Only existing cells move (openpyxl's insert_rows first creates every cell of the used
+    range); formulas are recognised by their type, so a user's text starting with '=' stays
+    exactly as typed.
+    """
+    for cell in sorted((c for c in sheet._cells.values() if c.row > row_number),
+                       key=lambda c: c.row, reverse=True):
+        del sheet._cells[(cell.row, cell.column)]
+        cell.row += count
+        sheet._cells[(cell.row, cell.column)] = cell
     for merged in list(sheet.merged_cells.ranges):
         if merged.min_row > row_number:
             merged.shift(0, count)
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("=") \
-                    and cell.row != row_number:
-                cell.value = _grow_formula(cell.value, row_number, count)
+    for cell in list(sheet._cells.values()):
+        if cell.data_type == "f" and isinstance(cell.value, str) and cell.row != row_number:
+            cell.value = _grow_formula(cell.value, row_number, count)
 
 
 def _grow_formula(formula: str, row_number: int, count: int) -> str:
