@@ -15,6 +15,35 @@ from wtforms.validators import Optional
 
 from .definitions import Form, fieldtypes
 
+# A field id is the HTML name of its input, but never a Python attribute of the WTForms
+# class: an id such as `data`, `errors`, `meta` or `validate` would shadow the form's own
+# members (and `data` collides with the keyword FormField passes a row's values with).
+ATTRIBUTE_PREFIX = "f_"
+
+
+def attribute(field_id: str) -> str:
+    """The WTForms attribute holding the field `field_id` (its HTML name stays the id)."""
+    return ATTRIBUTE_PREFIX + field_id
+
+
+class _ById:
+    """`form[field_id]` and `field_id in form` look fields up by their definition id."""
+
+    def __getitem__(self, name):
+        key = attribute(name)
+        return self._fields[key if key in self._fields else name]
+
+    def __contains__(self, name):
+        return attribute(name) in self._fields or name in self._fields
+
+
+class _SheetForm(_ById, FlaskForm):
+    pass
+
+
+class _RowForm(_ById, PlainForm):
+    pass
+
 
 def _fields_of(field_defs) -> dict:
     attrs = {}
@@ -24,8 +53,10 @@ def _fields_of(field_defs) -> dict:
             continue
         subform = None
         if f.type == "repeat":
-            subform = type(f"Riga_{f.id}", (PlainForm,), _fields_of(f.fields))
-        attrs[f.id] = kind.wtforms_field(f, subform)
+            subform = type(f"Riga_{f.id}", (_RowForm,), _fields_of(f.fields))
+        unbound = kind.wtforms_field(f, subform)
+        unbound.name = f.id
+        attrs[attribute(f.id)] = unbound
     return attrs
 
 
@@ -36,7 +67,7 @@ def _form_class(form: Form) -> type[FlaskForm]:
         attrs.update(_fields_of(section.fields))
     attrs["cartella_rev"] = IntegerField(validators=[Optional()])
     attrs["cartella_nota"] = TextAreaField(validators=[Optional()])
-    return type(f"Modulo_{form.id}_v{form.version}", (FlaskForm,), attrs)
+    return type(f"Modulo_{form.id}_v{form.version}", (_SheetForm,), attrs)
 
 
 def form_class(form: Form) -> type[FlaskForm]:
@@ -48,22 +79,29 @@ def values_from(form: Form, wtform) -> dict:
     """The typed values the user submitted (strings coerced by each field type)."""
     values = {}
     for fid, f in form.fields.items():
-        if fid in wtform._fields:
-            data = wtform[fid].data
+        if fid in wtform:
+            field = wtform[fid]
             if f.type == "repeat":
-                data = [{k: v for k, v in (row or {}).items()} for row in data or []]
-            values[fid] = data
+                values[fid] = [_row_values(entry.form) for entry in field.entries]
+            else:
+                values[fid] = field.data
     return form.decode(form.encode(values))
 
 
+def _row_values(row_form) -> dict:
+    """A repeat row's values by sub-field id."""
+    return {field.short_name: field.data for field in row_form}
+
+
 def form_data(form: Form, values: dict) -> dict:
-    """Stored values -> the `data=` mapping that fills a WTForms instance."""
+    """Stored values -> the `data=` mapping that fills a WTForms instance (by attribute)."""
     data = {}
     for fid, f in form.fields.items():
         if f.type == "repeat":
-            data[fid] = [dict(row) for row in values.get(fid) or []]
+            data[attribute(fid)] = [{attribute(k): v for k, v in row.items()}
+                                    for row in values.get(fid) or []]
         elif fieldtypes.get(f.type).has_input:
-            data[fid] = values.get(fid)
+            data[attribute(fid)] = values.get(fid)
     return data
 
 

@@ -10,6 +10,7 @@ from ..store import entries as entry_store
 from ..webforms import apply_row_action, form_class, form_data, values_from
 from .db import get_catalog, get_db, get_documents
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
+from .params import int_arg
 
 bp = Blueprint("entries", __name__)
 
@@ -109,7 +110,7 @@ def _attach(wtform, errors: dict) -> list[str]:
             target = wtform[repeat].entries[index].form[sub] if index < len(
                 wtform[repeat].entries) and sub in wtform[repeat].entries[index].form else None
         else:
-            target = wtform[key] if key in wtform._fields else None
+            target = wtform[key] if key in wtform else None
         if target is None:
             general += messages
         else:
@@ -171,6 +172,8 @@ def refresh(entry_id: int):
     """htmx: re-render the blocks that depend on the field just changed (or a repeat)."""
     sheet = Sheet(entry_id, audit_action=None)
     action = request.form.get("_azione", "")
+    if action and not _known_row_action(sheet.form, action):
+        abort(400, _("Operazione sulle righe non riconosciuta."))
     formdata = apply_row_action(sheet.form, request.form, action) if action else request.form
     wtform = sheet.wtform(formdata=formdata)
     if action:
@@ -184,6 +187,17 @@ def refresh(entry_id: int):
                            blocks=blocks)
 
 
+def _known_row_action(form, action: str) -> bool:
+    """'aggiungi_riga:<repeat>' or 'rimuovi_riga:<repeat>:<n>' naming a repeat of the form."""
+    verb, _sep, rest = action.partition(":")
+    repeat_id, _sep, position = rest.partition(":")
+    field = form.fields.get(repeat_id)
+    if field is None or field.type != "repeat":
+        return False
+    return (verb == "aggiungi_riga" and not position) or (
+        verb == "rimuovi_riga" and position.isascii() and position.isdigit())
+
+
 @bp.route("/schede/<int:entry_id>/autosalva", methods=["POST"])
 @requires("entry.write")
 def autosave(entry_id: int):
@@ -191,7 +205,7 @@ def autosave(entry_id: int):
     sheet = Sheet(entry_id, audit_action=None)
     pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
     at = entry_store.put_autosave(get_db(), entry_id, current_user.id,
-                                  request.form.get("cartella_rev", type=int) or sheet.entry["rev"],
+                                  int_arg("cartella_rev", source=request.form) or sheet.entry["rev"],
                                   pairs)
     return render_template("entries/_autosaved.html", at=at)
 
@@ -210,12 +224,15 @@ def revisions(entry_id: int):
     sheet = Sheet(entry_id, audit_action="history")
     history = entry_store.revisions(get_db(), entry_id)
     newest = history[0]["rev"] if history else 1
-    first = request.args.get("da", type=int) or max(1, newest - 1)
-    second = request.args.get("a", type=int) or newest
+    first = int_arg("da", max(1, newest - 1), maximum=newest)
+    second = int_arg("a", newest, maximum=newest)
     changes = None
     if first != second:
-        old = entry_store.revision(get_db(), entry_id, first)
-        new_ = entry_store.revision(get_db(), entry_id, second)
+        try:
+            old = entry_store.revision(get_db(), entry_id, first)
+            new_ = entry_store.revision(get_db(), entry_id, second)
+        except store.NotFound:
+            abort(404)
         old_form = get_catalog().form(get_db(), sheet.form.id, new_["form_version"])
         changes = sheets.diff(old_form, old["data"], new_["data"], sheet.hidden_sections)
     return render_template("entries/revisions.html", sheet=sheet, history=history,
