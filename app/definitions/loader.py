@@ -23,6 +23,10 @@ PERSON_FIELDS = {"id", "codice_fiscale", "cognome", "nome", "sesso", "data_nasci
 CASE_FIELDS = {"id", "area", "fase", "stato", "data_apertura", "data_chiusura",
                "prossima_verifica", "manager_name", "note"}
 SETTABLE = {"pratica.prossima_verifica"}
+# Ids a field may not take: names expressions already read (persona, oggi, riga...) and
+# names the sheet page uses for itself (its form element, the CSRF token).
+PAGE_NAMES = {"csrf_token": "il codice di sicurezza della pagina",
+              "scheda": "il modulo della pagina", "errori": "il riquadro degli errori"}
 UNION_TAG = re.compile(r"^(str|int|bool|float|[a-z-]+\[.*\])$")
 
 MESSAGES = {
@@ -191,6 +195,10 @@ class _Checker:
             self.problem(loc + ("id",), f"id '{f.id}' ripetuto (già usato alla riga "
                                         f"{line_of(self.raw, seen[key] + ('id',))})", f.id)
         seen[key] = loc
+        reserved = _reserved(f.id)
+        if reserved:
+            self.problem(loc + ("id",), f"l'id '{f.id}' è riservato ({reserved}): scegliere un "
+                         f"nome più preciso, es. '{f.id}_{parent or self.form.id}'", f.id)
         if parent and f.type == "repeat":
             self.problem(loc + ("type",), f"il gruppo '{f.id}' non può stare dentro un altro "
                          f"gruppo ('{parent}')", f.id)
@@ -462,3 +470,12 @@ def _all_with_prefill(form: Form):
 
 
 __all__ = ["DefinitionError", "Library", "Problem", "load_library", "PHASES"]
+
+
+def _reserved(field_id: str) -> str:
+    """Why an id is reserved ('' when it is free)."""
+    from .expressions import CONTEXT_NAMES
+
+    if field_id in CONTEXT_NAMES:
+        return "è un nome che le espressioni usano già"
+    return PAGE_NAMES.get(field_id, "")
