@@ -136,7 +136,7 @@ def test_concurrent_edit_is_not_lost(app, world, sheet, client):
         "cognome": "Rossi", "figli": "2"})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "altra persona ha salvato questa scheda" in html
+    assert "la scheda è stata salvata da COORD A" in html
     assert "Scritto dal coordinatore" in html and 'value="2"' in html
     assert 'name="cartella_rev" value="2"' in html
     response = client.post(f"/schede/{sheet}/modifica", data={

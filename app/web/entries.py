@@ -1,12 +1,16 @@
 """Entries (sheets): start, fill, save as draft or complete, live updates, autosave, history."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import access, sheets, store
+from .. import access, merge, sheets, store
 from ..store import cases as case_store
 from ..store import entries as entry_store
+from ..store import users as user_store
 from ..webforms import apply_row_action, form_class, form_data, values_from
 from .db import get_catalog, get_db, get_documents
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
@@ -138,7 +142,7 @@ def _submit(sheet: Sheet):
                          "completa" if complete else "bozza", current_user.id,
                          note=wtform.cartella_nota.data or "")
     except entry_store.Conflict as conflict:
-        return _conflict(sheet, wtform, conflict.current)
+        return _conflict(sheet, wtform, conflict.current, data)
     if complete:
         _apply_sets(sheet, result.values)
     audit("update", "entry", sheet.entry["id"], person_id=sheet.case["person_id"],
@@ -156,14 +160,40 @@ def _apply_sets(sheet: Sheet, values: dict) -> None:
                               current_user.id)
 
 
-def _conflict(sheet: Sheet, wtform, current: dict):
-    """Someone saved meanwhile: show what changed, keep the user's input, allow a merge."""
+def _conflict(sheet: Sheet, wtform, current: dict, mine: dict):
+    """Someone saved meanwhile: merge their changes into the user's input, show what was
+    taken and what both changed. The form now carries the revision seen: a further save
+    proceeds only if nobody saved again since (else the merge is shown again)."""
+    db = get_db()
     base_rev = wtform.cartella_rev.data or 0
-    base = entry_store.revision(get_db(), sheet.entry["id"], base_rev)["data"] if base_rev else {}
-    theirs = sheets.diff(sheet.form, base, current["data"], sheet.hidden_sections)
+    base = entry_store.revision(db, sheet.entry["id"], base_rev)["data"] if base_rev else {}
+    merged = merge.three_way(sheet.form, base, mine, current["data"], sheet.hidden_sections)
+    note = wtform.cartella_nota.data
+    wtform = sheet.wtform(values=sheet.form.decode(merged.data))
     wtform.cartella_rev.data = current["rev"]
-    wtform.cartella_rev.raw_data = [str(current["rev"])]
-    return sheet.render(wtform, 409, conflict=theirs, conflict_by=current.get("updated_by"))
+    wtform.cartella_nota.data = note
+    return sheet.render(wtform, 409, conflict=merged, conflict_by=_saved_by(current))
+
+
+def _saved_by(current: dict) -> str:
+    """Who made the newer revision, and when: '... tu stesso, in un'altra finestra, alle 10:32'."""
+    at = datetime.fromisoformat(current["updated_at"])
+    today = format_datetime(datetime.now(UTC), "yyyy-MM-dd")
+    when = (_("alle %(t)s", t=format_datetime(at, "HH:mm"))
+            if format_datetime(at, "yyyy-MM-dd") == today
+            else _("il %(d)s alle %(t)s", d=format_datetime(at, "dd/MM/yyyy"),
+                   t=format_datetime(at, "HH:mm")))
+    if current.get("updated_by") == current_user.id:
+        return _("Mentre compilavi questa pagina, hai salvato la scheda tu stesso, in un'altra "
+                 "finestra o scheda del browser, %(when)s. Il salvataggio di questa pagina non "
+                 "è stato applicato per non cancellare quel lavoro.", when=when)
+    try:
+        name = user_store.get(get_db(), current["updated_by"])["full_name"]
+    except (store.NotFound, TypeError):
+        name = _("un altro utente")
+    return _("Mentre compilavi questa pagina, la scheda è stata salvata da %(name)s, %(when)s. "
+             "Il tuo salvataggio non è stato applicato per non cancellare il suo lavoro.",
+             name=name, when=when)
 
 
 @bp.route("/schede/<int:entry_id>/aggiorna", methods=["POST"])

@@ -1,0 +1,112 @@
+"""What misled a newcomer (issue 10): conflicts, the case cycle, unassigned cases, the audit
+log, new sheets, English labels, codici fiscali of another person."""
+
+import re
+
+import pytest
+
+from app.store import entries
+from app.store.scope import Scope
+from tests.conftest import Auth, csrf_from
+
+
+@pytest.fixture
+def sheet(client, auth, world):
+    """A new 'prova' sheet in office A's case, created and saved once by its social worker."""
+    auth.login("as_a")
+    page = client.get(f"/pratiche/{world['cases']['A']}")
+    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
+                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
+    assert response.status_code == 302
+    match = re.search(r"/schede/(\d+)", response.headers["Location"])
+    if match:
+        return int(match.group(1))
+    return _first_save(client, response.headers["Location"])
+
+
+def _first_save(client, location: str) -> int:
+    """The new-sheet page is not stored yet: save it once to get an entry."""
+    page = client.get(location)
+    response = client.post(location, data={"csrf_token": csrf_from(page), "_azione": "bozza",
+                                           "cognome": "Rossi"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/schede/(\d+)", response.headers["Location"]).group(1))
+
+
+def _rev(html: str) -> str:
+    return re.search(r'name="cartella_rev" value="(\d+)"', html).group(1)
+
+
+def _save(client, entry_id, page, rev, **fields):
+    return client.post(f"/schede/{entry_id}/modifica", data={
+        "csrf_token": csrf_from(page), "cartella_rev": rev, "_azione": "bozza",
+        "cognome": "Rossi", **fields})
+
+
+def _stored(db, entry_id):
+    office = entries.by_id(db, entry_id)["office_id"]
+    return entries.get(db, Scope(office_id=office), entry_id)["data"]
+
+
+# --- a. conflicts ---------------------------------------------------------------------------
+
+def test_second_save_after_conflict_keeps_the_other_version(app, world, sheet, client, db):
+    other = app.test_client()
+    Auth(other).login("coord_a")
+    mine = client.get(f"/schede/{sheet}/modifica")
+    base = _rev(mine.get_data(as_text=True))
+    theirs = other.get(f"/schede/{sheet}/modifica")
+    assert _save(other, sheet, theirs, base, descrizione="Scritto dal coordinatore").status_code == 302
+    response = _save(client, sheet, mine, base, figli="2")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "la scheda è stata salvata da COORD A, alle" in html
+    # The other person's text is now in the form, not only in the panel.
+    assert re.search(r'<textarea[^>]*name="descrizione"[^>]*>\s*Scritto dal coordinatore', html)
+    seen = _rev(html)
+    assert seen == str(int(base) + 1)
+    # Pressing Save again on what is shown keeps both people's work.
+    again = _save(client, sheet, mine, seen, figli="2", descrizione="Scritto dal coordinatore")
+    assert again.status_code == 302
+    data = _stored(db, sheet)
+    assert data["descrizione"] == "Scritto dal coordinatore" and data["figli"] == 2
+
+
+def test_a_save_on_an_old_revision_shows_the_merge_again(app, world, sheet, client, db):
+    other = app.test_client()
+    Auth(other).login("coord_a")
+    mine = client.get(f"/schede/{sheet}/modifica")
+    base = _rev(mine.get_data(as_text=True))
+    _save(other, sheet, other.get(f"/schede/{sheet}/modifica"), base, descrizione="Prima")
+    seen = _rev(_save(client, sheet, mine, base, figli="2").get_data(as_text=True))
+    # The coordinator saves once more before the second press of Save.
+    _save(other, sheet, other.get(f"/schede/{sheet}/modifica"), seen, descrizione="Seconda")
+    response = _save(client, sheet, mine, seen, figli="2", descrizione="Prima")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Seconda" in html
+    assert _stored(db, sheet)["descrizione"] == "Seconda"
+
+
+def test_both_changed_the_same_field_shows_both_values(app, world, sheet, client):
+    other = app.test_client()
+    Auth(other).login("coord_a")
+    mine = client.get(f"/schede/{sheet}/modifica")
+    base = _rev(mine.get_data(as_text=True))
+    _save(other, sheet, other.get(f"/schede/{sheet}/modifica"), base, figli="5")
+    html = _save(client, sheet, mine, base, figli="3").get_data(as_text=True)
+    assert "cambiati da entrambi" in html
+    assert re.search(r"<td>Numero di figli</td><td[^>]*>—</td><td[^>]*>3</td><td[^>]*>5</td>",
+                     html)
+    assert re.search(r'name="figli"[^>]*value="3"', html)
+
+
+def test_conflict_with_yourself_in_another_tab_says_so(world, sheet, client):
+    first = client.get(f"/schede/{sheet}/modifica")
+    second = client.get(f"/schede/{sheet}/modifica")
+    base = _rev(first.get_data(as_text=True))
+    assert _save(client, sheet, first, base, figli="1").status_code == 302
+    html = _save(client, sheet, second, base, figli="4").get_data(as_text=True)
+    assert "salvata da tu stesso" not in html
+    assert "tu stesso, in un&#39;altra finestra" in html
+    assert "un&#39;altra persona" not in html
