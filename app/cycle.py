@@ -39,3 +39,11 @@ CLOSING_REASONS = OrderedDict([
 def phase_index(phase: str) -> int:
     """Position of a phase in the cycle (0 for the first)."""
     return list(PHASES).index(phase) if phase in PHASES else 0
+
+
+def advanced_phase(case_phase: str, sheet_phase: str | None) -> str | None:
+    """The phase a case moves to when a sheet of `sheet_phase` is completed: a later phase of
+    the cycle (never backwards, never to closure, which has its own action); None to stay."""
+    if sheet_phase not in PHASES or sheet_phase == "chiusura":
+        return None
+    return sheet_phase if phase_index(sheet_phase) > phase_index(case_phase) else None

@@ -110,3 +110,43 @@ def test_conflict_with_yourself_in_another_tab_says_so(world, sheet, client):
     assert "salvata da tu stesso" not in html
     assert "tu stesso, in un&#39;altra finestra" in html
     assert "un&#39;altra persona" not in html
+
+
+# --- b. the case cycle moves with the sheets ------------------------------------------------
+
+COMPLETE = {"cognome": "Rossi", "alimentazione": "5", "mobilita": "10", "invalidita": "no",
+            "data_inizio": "01/05/2026", "data_fine": "30/06/2026"}
+
+
+def _case_phase(db, case_id):
+    return db.execute("SELECT fase FROM cases WHERE id = ?", [case_id]).fetchone()[0]
+
+
+def test_completing_a_later_sheet_advances_the_case(client, world, sheet, db):
+    case_id = world["cases"]["A"]
+    assert _case_phase(db, case_id) == "accesso"
+    page = client.get(f"/schede/{sheet}/modifica")
+    response = client.post(f"/schede/{sheet}/modifica", data={
+        "csrf_token": csrf_from(page), "cartella_rev": _rev(page.get_data(as_text=True)),
+        "_azione": "completa", **COMPLETE}, follow_redirects=True)
+    assert "La pratica passa alla fase Valutazione multidimensionale." in response.get_data(
+        as_text=True)
+    assert _case_phase(db, case_id) == "valutazione"
+    html = client.get(f"/pratiche/{case_id}").get_data(as_text=True)
+    assert re.search(r'aria-current="step">\s*<span class="fw-semibold">2\. Valutazione', html)
+
+
+def test_a_draft_or_an_earlier_sheet_never_moves_the_case_back(client, world, sheet, db):
+    case_id = world["cases"]["A"]
+    page = client.get(f"/pratiche/{case_id}/modifica")
+    client.post(f"/pratiche/{case_id}/modifica", data={
+        "csrf_token": csrf_from(page), "area": "non_autosufficienza", "fase": "progettazione",
+        "manager_id": str(world["users"]["as_a"])})
+    assert _case_phase(db, case_id) == "progettazione"   # the manual override
+    page = client.get(f"/schede/{sheet}/modifica")
+    response = client.post(f"/schede/{sheet}/modifica", data={
+        "csrf_token": csrf_from(page), "cartella_rev": _rev(page.get_data(as_text=True)),
+        "_azione": "completa", **COMPLETE}, follow_redirects=True)
+    assert "Scheda salvata come completa." in response.get_data(as_text=True)
+    assert "La pratica passa" not in response.get_data(as_text=True)
+    assert _case_phase(db, case_id) == "progettazione"

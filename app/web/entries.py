@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from .. import access, merge, sheets, store
+from ..cycle import PHASES, advanced_phase
 from ..store import cases as case_store
 from ..store import entries as entry_store
 from ..store import users as user_store
@@ -148,6 +149,8 @@ def _submit(sheet: Sheet):
     audit("update", "entry", sheet.entry["id"], person_id=sheet.case["person_id"],
           detail={"modulo": sheet.form.id, "stato": "completa" if complete else "bozza"})
     flash(_("Scheda salvata come completa.") if complete else _("Bozza salvata."), "success")
+    if complete:
+        _advance_phase(sheet)
     return redirect(url_for("entries.view", entry_id=sheet.entry["id"]))
 
 
@@ -158,6 +161,18 @@ def _apply_sets(sheet: Sheet, values: dict) -> None:
             case_store.update(get_db(), sheet.case["id"],
                               {"prossima_verifica": values[fid].isoformat()}, None,
                               current_user.id)
+
+
+def _advance_phase(sheet: Sheet) -> None:
+    """A complete sheet of a later phase moves its open case on (the case page can move it
+    back by hand)."""
+    phase = advanced_phase(sheet.case["fase"], sheet.form.definition.phase)
+    if phase is None or sheet.case["stato"] != "aperta":
+        return
+    case_store.update(get_db(), sheet.case["id"], {"fase": phase}, None, current_user.id)
+    audit("update", "case", sheet.case["id"], person_id=sheet.case["person_id"],
+          detail={"fase": phase, "motivo": "scheda completa", "modulo": sheet.form.id})
+    flash(_("La pratica passa alla fase %(phase)s.", phase=PHASES[phase]), "info")
 
 
 def _conflict(sheet: Sheet, wtform, current: dict, mine: dict):
