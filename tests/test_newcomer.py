@@ -150,3 +150,28 @@ def test_a_draft_or_an_earlier_sheet_never_moves_the_case_back(client, world, sh
     assert "Scheda salvata come completa." in response.get_data(as_text=True)
     assert "La pratica passa" not in response.get_data(as_text=True)
     assert _case_phase(db, case_id) == "progettazione"
+
+
+# --- c. cases without a case manager ---------------------------------------------------------
+
+def test_unassigned_cases_are_listed_on_the_coordinators_home(client, auth, world, db):
+    from app.store import cases
+
+    orphan = cases.open_case(db, {"id": world["persons"]["A"], "office_id": world["offices"]["A"]},
+                             {"area": "anziani"}, [], None)
+    auth.login("coord_a")
+    html = client.get("/").get_data(as_text=True)
+    assert "Pratiche senza case manager: 1" in html
+    assert f'href="/pratiche/{orphan}/modifica"' in html and "Assegna il case manager" in html
+    listed = client.get("/pratiche/?senza_manager=1").get_data(as_text=True)
+    assert f'href="/pratiche/{orphan}"' in listed
+    assert f'href="/pratiche/{world["cases"]["A"]}"' not in listed
+    page = client.get(f"/pratiche/{orphan}/modifica")
+    response = client.post(f"/pratiche/{orphan}/modifica", data={
+        "csrf_token": csrf_from(page), "area": "anziani", "fase": "accesso",
+        "manager_id": str(world["users"]["as_a"])})
+    assert response.status_code == 302
+    assert "Pratiche senza case manager: 0" in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("as_a")
+    assert f'href="/pratiche/{orphan}"' in client.get("/").get_data(as_text=True)

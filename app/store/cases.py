@@ -102,10 +102,13 @@ def team_ids(db: Database, case_id: int) -> list[int]:
 
 def search(db: Database, scope: Scope, *, member_id: int | None = None, area: str = "",
            fase: str = "", stato: str = "", overdue_before: str = "", text: str = "",
-           limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+           unassigned: bool = False, limit: int = 50, offset: int = 0
+           ) -> tuple[list[dict], int]:
     """Cases of the scope with the list filters; one page and the total count."""
     clause, args = case_where(scope, "c")
     where = [clause]
+    if unassigned:
+        where.append("c.manager_id IS NULL")
     if member_id is not None:
         where.append("(c.manager_id = ? OR EXISTS (SELECT 1 FROM case_team t "
                      "WHERE t.case_id = c.id AND t.user_id = ?))")

@@ -12,8 +12,10 @@ from ..store import documents as document_store
 from ..store import entries as entry_store
 from ..store import users as user_store
 from .db import get_catalog, get_db, get_documents
+from .documents import readable
 from .forms import CaseForm, CloseCaseForm, ReopenCaseForm, options
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
+from .params import page_arg
 
 bp = Blueprint("cases", __name__)
 
@@ -28,9 +30,12 @@ def home():
     today = date.today().isoformat()
     mine, n_mine = case_store.search(db, scope, member_id=current_user.id, stato="aperta", limit=20)
     overdue, n_overdue = case_store.search(db, scope, overdue_before=today, limit=20)
+    # Cases without a manager (e.g. imported) are seen by no social worker: say so.
+    unassigned, n_unassigned = case_store.search(db, scope, unassigned=True, stato="aperta",
+                                                 limit=20)
     return render_template("cases/home.html", mine=mine, n_mine=n_mine, overdue=overdue,
                            n_overdue=n_overdue, by_phase=case_store.count_by_phase(db, scope),
-                           today=today)
+                           unassigned=unassigned, n_unassigned=n_unassigned, today=today)
 
 
 @bp.route("/pratiche/")
@@ -38,7 +43,8 @@ def home():
 def index():
     args = request.args
     filters = {k: args.get(k, "") for k in ("area", "fase", "stato")}
-    page = max(1, args.get("pagina", 1, type=int))
+    filters["unassigned"] = bool(args.get("senza_manager"))
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     rows, total = case_store.search(
         get_db(), case_scope(),
@@ -113,7 +119,7 @@ def _render_view(case: dict, close_form: CloseCaseForm, status: int = 200):
         cycle=sheets.cycle_overview(get_catalog(), case, entries),
         templates=documents.for_case({e["form_id"] for e in entries}),
         formats=documents.formats, pdf=documents.pdf.available,
-        produced=document_store.of_case(get_db(), case["id"]),
+        produced=readable(document_store.of_case(get_db(), case["id"])),
     ), status
 
 
