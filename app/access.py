@@ -61,3 +61,14 @@ def sees_sensitive(user) -> bool:
     A social worker reaches a case only as its manager or team member (see case_scope).
     """
     return allowed(user, "entry.sensitive")
+
+
+def may_read_document(user, document: dict) -> bool:
+    """Whether the user may list or download an archived document, or a batch's ZIP.
+
+    The archive keeps files as they were made: one made with sensitive sections filled in
+    (its `sensitive` mark) is for who sees sensitive sections, whoever produced it.
+    Scope (office, own cases) is checked by the store query that loaded it.
+    """
+    return allowed(user, "document.read") and (
+        not document.get("sensitive", True) or sees_sensitive(user))

@@ -37,8 +37,11 @@ def defaults(instance: Path) -> dict:
         "LOGIN_WINDOW_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "PAGE_SIZE": 50,
+        # PDF: conversions at once (None: cores, at most 3), seconds one may take, and
+        # seconds a request waits for a free converter before "riprova tra poco".
         "PDF_WORKERS": None,
-        "PDF_TIMEOUT": 90,
+        "PDF_TIMEOUT": float(os.environ.get("CARTELLA_PDF_TIMEOUT", 30)),
+        "PDF_WAIT": float(os.environ.get("CARTELLA_PDF_WAIT", 5)),
     }
 
 

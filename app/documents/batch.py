@@ -24,7 +24,7 @@ from ..store import offices as office_store
 from ..store import persons as person_store
 from ..store import users as user_store
 from ..store.scope import Scope
-from .context import build_context
+from .context import Disclosure, build_context
 from .pdf import PdfFailed, PdfPool, PdfUnavailable
 from .service import Documents, load_documents
 from .templates import Template
@@ -44,7 +44,7 @@ class Job:
     fmt: str
     user_id: int | None
     hide_sensitive: bool = False
-    pdf_timeout: int = 90
+    pdf_timeout: float = 30
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Outcome:
     entry_rev: int | None = None
     draft: bool = False
     error: str = ""
+    sensitive: bool = False
 
 
 @dataclass
@@ -66,6 +67,11 @@ class BatchResult:
     zip_bytes: bytes
     done: list[Outcome] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
+
+    @property
+    def sensitive(self) -> bool:
+        """The ZIP holds a document that read a filled sensitive field."""
+        return any(o.sensitive for o in self.done)
 
 
 @dataclass(frozen=True)
@@ -141,13 +147,15 @@ def render_case(job: Job, case_id: int) -> Outcome:
             return Outcome(case_id, label, error=f"nessuna scheda completa di {forms}")
         user = user_store.get(db, job.user_id) if job.user_id else (
             user_store.get(db, case["manager_id"]) if case["manager_id"] else {})
+        disclosure = Disclosure()
         context = build_context(db, documents.catalog, case=case, person=person,
                                 office=office_store.get(db, office_id), user=user, entry=entry,
-                                hide_sensitive=job.hide_sensitive)
+                                hide_sensitive=job.hide_sensitive, disclosure=disclosure)
         content = documents.render(template, context)
-        return Outcome(case_id, label, template.file_name(context, job.fmt), content,
+        filename = template.file_name(context, job.fmt)
+        return Outcome(case_id, label, filename, content,
                        entry["id"] if entry else None, entry["rev"] if entry else None,
-                       bool(context["bozza"]))
+                       bool(context["bozza"]), sensitive=disclosure.sensitive)
     except Exception as exc:  # noqa: BLE001 - reported per case, the batch goes on
         label = f"{person['cognome']} {person['nome']} (pratica {case_id})" if person \
             else f"pratica {case_id}"
@@ -247,5 +255,6 @@ def archive_batch(db, documents: Documents, job: Job, result: BatchResult) -> li
             db, office_id=case["office_id"], case_id=outcome.case_id, person_id=person_id,
             entry_id=outcome.entry_id, entry_rev=outcome.entry_rev, template_id=template.id,
             template_sha256=template.sha256, fmt=job.fmt, filename=outcome.filename,
-            draft=outcome.draft, content=outcome.content, user_id=job.user_id))
+            draft=outcome.draft, content=outcome.content, user_id=job.user_id,
+            sensitive=outcome.sensitive))
     return ids

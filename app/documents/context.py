@@ -45,11 +45,76 @@ def case_values(case: dict) -> dict:
     return values
 
 
-def sheet_values(form: Form, entry: dict, hide_sensitive: bool = False) -> dict:
+class Disclosure:
+    """Whether a rendering read a filled sensitive field: the document then carries the mark."""
+
+    def __init__(self):
+        self.sensitive = False
+
+
+class SheetValues(dict):
+    """A sheet's values for templates, noting in a Disclosure when a filled sensitive one is read.
+
+    Reading a key (`scheda.x`, `scheda['x']`, `.get`) marks it; anything that walks the
+    whole sheet (iteration, items, printing it) marks it if any sensitive field is filled.
+    """
+
+    __slots__ = ("_filled_sensitive", "_disclosure")
+
+    def __init__(self, values: dict, filled_sensitive: set[str], disclosure: Disclosure):
+        super().__init__(values)
+        self._filled_sensitive, self._disclosure = filled_sensitive, disclosure
+
+    def _read(self, key=None) -> None:
+        if key in self._filled_sensitive or (key is None and self._filled_sensitive):
+            self._disclosure.sensitive = True
+
+    def __getitem__(self, key):
+        self._read(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._read(key)
+        return super().get(key, default)
+
+    def __iter__(self):
+        self._read()
+        return super().__iter__()
+
+    def keys(self):
+        self._read()
+        return super().keys()
+
+    def values(self):
+        self._read()
+        return super().values()
+
+    def items(self):
+        self._read()
+        return super().items()
+
+    def copy(self):
+        self._read()
+        return super().copy()
+
+    def __repr__(self):
+        self._read()
+        return super().__repr__()
+
+
+def _filled(value) -> bool:
+    return value not in (None, "", [], {}, ())
+
+
+def sheet_values(form: Form, entry: dict, hide_sensitive: bool = False,
+                 disclosure: Disclosure | None = None) -> dict:
     """One sheet: every field as templates see it (sensitive ones blank if hidden), its state."""
-    hidden = form.sensitive_fields() if hide_sensitive else set()
-    values = {fid: template_value(f, None if fid in hidden else entry["data"].get(fid))
-              for fid, f in form.fields.items()}
+    sensitive = form.sensitive_fields()
+    hidden = sensitive if hide_sensitive else set()
+    data = {fid: None if fid in hidden else entry["data"].get(fid) for fid in form.fields}
+    values = SheetValues({fid: template_value(f, data[fid]) for fid, f in form.fields.items()},
+                         {fid for fid in sensitive if _filled(data[fid])},
+                         disclosure or Disclosure())
     values.update({
         "_modulo": form.title, "_stato": entry["status"], "_revisione": entry["rev"],
         "_aggiornata": _date(entry.get("updated_at")),
@@ -72,21 +137,22 @@ def operator_values(user: dict) -> dict:
 
 def build_context(db: Database, catalog: Catalog, *, case: dict, person: dict, office: dict,
                   user: dict, entry: dict | None = None, today: date | None = None,
-                  hide_sensitive: bool = False) -> dict:
+                  hide_sensitive: bool = False, disclosure: Disclosure | None = None) -> dict:
     """Everything a template may use for one case (and one sheet, when given).
 
-    With `hide_sensitive` (a user who may not see sensitive sections), their fields are blank.
+    With `hide_sensitive` (a user who may not see sensitive sections), their fields are blank;
+    otherwise `disclosure` learns whether the rendering read one that is filled.
     """
     schede = {}
     for form_id in catalog.forms:
         latest = entry_store.latest(db, case["id"], form_id)
         if latest is not None:
             schede[form_id] = sheet_values(catalog.form(db, form_id, latest["form_version"]),
-                                           latest, hide_sensitive)
+                                           latest, hide_sensitive, disclosure)
     scheda = None
     if entry is not None:
         scheda = sheet_values(catalog.form(db, entry["form_id"], entry["form_version"]), entry,
-                              hide_sensitive)
+                              hide_sensitive, disclosure)
     return {
         "persona": person_values(person, catalog.forms.get("persona")),
         "pratica": case_values(case), "scheda": scheda, "schede": schede,

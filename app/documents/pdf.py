@@ -9,6 +9,11 @@ Starting soffice costs about 1 s; converting one more document inside a running 
 about 0.1 s. So many documents (a mail merge) go to one soffice call: `convert_many`.
 The profiles live in a temporary folder removed when the pool is closed, collected, or
 the process exits (also a batch worker process).
+
+A hanging LibreOffice must not take the web server with it: a request waits at most
+`wait` seconds for a free profile, and at most `size` requests wait at a time (the others
+are refused at once). So PDF work holds at most 2 x size request threads, fewer than the
+server's (waitress: 8; the default size is at most 3), and every other page still answers.
 """
 
 import os
@@ -34,6 +39,10 @@ class PdfFailed(Exception):
     """LibreOffice did not produce a PDF (timeout or error)."""
 
 
+class PdfBusy(Exception):
+    """Every converter stayed busy for longer than a request may wait: try again shortly."""
+
+
 def soffice() -> str | None:
     """Path of LibreOffice's command, if installed."""
     return shutil.which("soffice") or shutil.which("libreoffice")
@@ -42,9 +51,11 @@ def soffice() -> str | None:
 class PdfPool:
     """A fixed set of LibreOffice profiles, used one conversion at a time each."""
 
-    def __init__(self, size: int | None = None, timeout: int = 90, root: Path | None = None):
-        self.size = size or max(1, min(os.cpu_count() or 1, 4))
-        self.timeout = timeout
+    def __init__(self, size: int | None = None, timeout: float = 30, root: Path | None = None,
+                 wait: float = 5):
+        self.size = size or max(1, min(os.cpu_count() or 1, 3))
+        self.timeout, self.wait = timeout, wait
+        self._waiting = threading.BoundedSemaphore(self.size)  # callers waiting for a profile
         self._root = Path(root) if root else None
         self._cleanup = None
         self._lock = threading.Lock()
@@ -90,7 +101,7 @@ class PdfPool:
         if not contents:
             return []
         timeout = self.timeout + EXTRA_SECONDS_PER_DOCUMENT * (len(contents) - 1)
-        index = self._free.get()
+        index = self._take()
         profile = self.root / f"profilo-{index}"
         try:
             with tempfile.TemporaryDirectory(prefix="cartella-pdf-") as work:
@@ -102,6 +113,19 @@ class PdfPool:
                 return [_read_pdf(source.with_suffix(".pdf"), problem) for source in sources]
         finally:
             self._free.put(index)
+
+    def _take(self) -> int:
+        """A free profile, waiting at most `wait` seconds and only if few others wait."""
+        with suppress(queue.Empty):
+            return self._free.get_nowait()
+        if not self._waiting.acquire(blocking=False):
+            raise PdfBusy("tutti i convertitori PDF sono occupati")
+        try:
+            return self._free.get(timeout=self.wait)
+        except queue.Empty:
+            raise PdfBusy(f"nessun convertitore PDF libero entro {self.wait:.0f} secondi") from None
+        finally:
+            self._waiting.release()
 
 
 def _run_soffice(command: str, profile: Path, sources: list[Path], outdir: Path,

@@ -8,7 +8,7 @@ from ..store import cases as case_store
 from ..store import documents as document_store
 from ..store import persons as person_store
 from ..store.scope import Scope
-from .context import build_context, office_values, operator_values
+from .context import Disclosure, build_context, office_values, operator_values
 from .service import MIMETYPES, Documents, Produced
 from .values import Data
 
@@ -28,16 +28,21 @@ def register_cases(db: Database, documents: Documents, template_id: str, office_
 def produce_register(db: Database, documents: Documents, template_id: str, fmt: str, *,
                      office: dict, user: dict, stato: str = "", date_from: str = "",
                      date_to: str = "", hide_sensitive: bool = False) -> tuple[Produced, int]:
-    """The register for an office and a period; archived; returns it and its row count."""
+    """The register for an office and a period; archived; returns it and its row count.
+
+    Marked sensitive if any row read a filled sensitive field (see Documents.produce).
+    """
     template = documents.templates[template_id]
     scope = Scope(office_id=office["id"])
+    disclosure = Disclosure()
     rows = []
     for case_id in register_cases(db, documents, template_id, office["id"], stato=stato,
                                   date_from=date_from, date_to=date_to):
         case = case_store.get(db, scope, case_id)
         person = person_store.get(db, scope, case["person_id"])
         rows.append(build_context(db, documents.catalog, case=case, person=person,
-                                  office=office, user=user, hide_sensitive=hide_sensitive))
+                                  office=office, user=user, hide_sensitive=hide_sensitive,
+                                  disclosure=disclosure))
     context = {
         "pratiche": rows, "ufficio": office_values(office), "operatore": operator_values(user),
         "oggi": Data.fromordinal(date.today().toordinal()), "bozza": False,
@@ -45,11 +50,12 @@ def produce_register(db: Database, documents: Documents, template_id: str, fmt: 
                     "al": Data.fromisoformat(date_to) if date_to else None},
     }
     content = documents.render(template, context)
+    filename = template.file_name(context, fmt)
     if fmt == "pdf":
         content = documents.pdf.convert(content, ".xlsx")
-    filename = template.file_name(context, fmt)
     document_id = document_store.archive(
         db, office_id=office["id"], case_id=None, person_id=None, entry_id=None,
         entry_rev=None, template_id=template.id, template_sha256=template.sha256, fmt=fmt,
-        filename=filename, draft=False, content=content, user_id=user.get("id"))
+        filename=filename, draft=False, content=content, user_id=user.get("id"),
+        sensitive=disclosure.sensitive)
     return Produced(document_id, filename, MIMETYPES[fmt], content), len(rows)

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 from ..catalog import Catalog
 from ..definitions import DefinitionError, Problem
 from ..store import documents as document_store
-from .context import build_context
+from .context import Disclosure, build_context
 from .excel import render_xlsx
 from .lint import lint_template
 from .pdf import PdfPool
@@ -69,21 +69,27 @@ class Documents:
     def produce(self, db: Database, template_id: str, fmt: str, *, case: dict, person: dict,
                 office: dict, user: dict, entry: dict | None = None,
                 hide_sensitive: bool = False) -> Produced:
-        """Render one document for a case (and a sheet), convert if asked, archive it."""
+        """Render one document for a case (and a sheet), convert if asked, archive it.
+
+        The archived document is marked sensitive if the rendering read a filled field of a
+        sensitive section (never so with `hide_sensitive`, where those fields are blank).
+        """
         template = self.templates[template_id]
+        disclosure = Disclosure()
         context = build_context(db, self.catalog, case=case, person=person, office=office,
-                                user=user, entry=entry, hide_sensitive=hide_sensitive)
+                                user=user, entry=entry, hide_sensitive=hide_sensitive,
+                                disclosure=disclosure)
         content = self.render(template, context)
+        filename = template.file_name(context, fmt)
         native = "xlsx" if template.definition.is_excel else "docx"
         if fmt == "pdf":
             content = self.pdf.convert(content, "." + native)
-        filename = template.file_name(context, fmt)
         document_id = document_store.archive(
             db, office_id=case["office_id"], case_id=case["id"], person_id=person["id"],
             entry_id=entry["id"] if entry else None, entry_rev=entry["rev"] if entry else None,
             template_id=template.id, template_sha256=template.sha256, fmt=fmt,
             filename=filename, draft=bool(context["bozza"]), content=content,
-            user_id=user.get("id"))
+            user_id=user.get("id"), sensitive=disclosure.sensitive)
         return Produced(document_id, filename, MIMETYPES[fmt], content)
 
 

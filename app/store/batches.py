@@ -22,11 +22,13 @@ def progress(db: Database, job_id: int, done: int) -> None:
 
 
 def finish(db: Database, job_id: int, zip_bytes: bytes | None, failures: list[dict],
-           status: str = "completato") -> None:
+           status: str = "completato", sensitive: bool = True) -> None:
+    """Keep the job's outcome; `sensitive`: its ZIP shows values of sensitive sections."""
     with atomic(db):
-        db.execute("UPDATE batch_jobs SET status = ?, zip = ?, failures = ?, finished_at = ? "
-                   "WHERE id = ?", [status, zip_bytes, json.dumps(failures, ensure_ascii=False),
-                                    now_iso(), job_id])
+        db.execute("UPDATE batch_jobs SET status = ?, zip = ?, failures = ?, finished_at = ?, "
+                   "sensitive = ? WHERE id = ?",
+                   [status, zip_bytes, json.dumps(failures, ensure_ascii=False), now_iso(),
+                    int(sensitive), job_id])
 
 
 def get(db: Database, job_id: int, user_id: int) -> dict:

@@ -9,21 +9,26 @@ from .clock import now_iso
 from .scope import Scope, case_where
 
 _LIST = ("SELECT d.id, d.case_id, d.entry_id, d.entry_rev, d.template_id, d.template_sha256, "
-         "d.format, d.filename, d.draft, d.sha256, d.size, d.created_at, u.full_name AS author "
+         "d.format, d.filename, d.draft, d.sensitive, d.sha256, d.size, d.created_at, "
+         "u.full_name AS author "
          "FROM documents d LEFT JOIN users u ON u.id = d.created_by")
 
 
 def archive(db: Database, *, office_id: int, case_id: int | None, person_id: int | None,
             entry_id: int | None, entry_rev: int | None, template_id: str, template_sha256: str,
-            fmt: str, filename: str, draft: bool, content: bytes, user_id: int | None) -> int:
-    """Keep a generated document with its hash and what it was made from."""
+            fmt: str, filename: str, draft: bool, content: bytes, user_id: int | None,
+            sensitive: bool) -> int:
+    """Keep a generated document with its hash, what it was made from, and its mark.
+
+    `sensitive`: the document shows values of sensitive sections (see app.access).
+    """
     with atomic(db):
         return db["documents"].insert({
             "office_id": office_id, "case_id": case_id, "person_id": person_id,
             "entry_id": entry_id, "entry_rev": entry_rev, "template_id": template_id,
             "template_sha256": template_sha256, "format": fmt, "filename": filename,
-            "draft": int(draft), "sha256": hashlib.sha256(content).hexdigest(),
-            "size": len(content), "content": content, "created_by": user_id,
+            "draft": int(draft), "sensitive": int(sensitive),
+            "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "content": content, "created_by": user_id,
             "created_at": now_iso()}).last_pk
 
 

@@ -325,3 +325,25 @@ def m008_imports(db: Database) -> None:
 @migration
 def m009_import_report(db: Database) -> None:
     db.execute("ALTER TABLE imports ADD COLUMN report BLOB")
+
+
+@migration
+def m010_docs_sensitive(db: Database) -> None:
+    """Archived documents and batch ZIPs carry a `sensitive` mark (sensitive unless set).
+
+    Older ones are taken as sensitive, except those made by staff (their context hid
+    sensitive sections). The archive's triggers are lifted for the back-fill and put back
+    exactly as they were.
+    """
+    staff_made = "created_by IN (SELECT id FROM users WHERE role = 'staff')"
+    db.execute("ALTER TABLE documents ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE batch_jobs ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE batch_jobs SET sensitive = 0 "
+               "WHERE user_id IN (SELECT id FROM users WHERE role = 'staff')")
+    triggers = list(db.query("SELECT name, sql FROM sqlite_master "
+                             "WHERE type = 'trigger' AND tbl_name = 'documents'"))
+    for trigger in triggers:
+        db.execute(f'DROP TRIGGER "{trigger["name"]}"')
+    db.execute(f"UPDATE documents SET sensitive = 0 WHERE {staff_made}")
+    for trigger in triggers:
+        db.execute(trigger["sql"])

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from .. import access, store
 from ..documents.batch import Job, archive_batch, run_batch, server_context
+from ..documents.pdf import PdfBusy, PdfFailed, PdfUnavailable
 from ..documents.registers import produce_register, register_cases
 from ..documents.service import DocumentError
 from ..store import batches as batch_store
@@ -16,6 +17,7 @@ from ..store import documents as document_store
 from ..store import offices as office_store
 from ..store import users as user_store
 from .db import get_db, get_documents
+from .documents import check_readable, pdf_busy_page, readable
 from .guard import audit, case_scope, current_user, requires
 
 bp = Blueprint("batch", __name__, url_prefix="/documenti")
@@ -71,7 +73,7 @@ def _run(job: Job, job_id: int, ids: list[int], documents) -> None:
         archive_batch(db, documents, job, result)
         batch_store.finish(db, job_id, result.zip_bytes,
                            [{"pratica": o.case_id, "persona": o.label, "errore": o.error}
-                            for o in result.failed])
+                            for o in result.failed], sensitive=result.sensitive)
     except Exception as exc:  # noqa: BLE001 - the page must say it failed, not spin forever
         batch_store.finish(db, job_id, None, [{"pratica": None, "persona": "",
                                                "errore": str(exc)}], status="fallito")
@@ -104,6 +106,7 @@ def download_zip(job_id: int):
     job = _job(job_id)
     if not job["zip"]:
         abort(404)
+    check_readable(job, "batch")
     audit("download", "batch", job_id)
     return send_file(io.BytesIO(job["zip"]), mimetype="application/zip", as_attachment=True,
                      download_name=f"documenti-{job['template_id']}-{job_id}.zip")
@@ -118,7 +121,8 @@ def registers():
         return _register(documents, templates)
     return render_template("documents/registers.html", templates=templates,
                            formats=documents.formats,
-                           produced=document_store.registers(get_db(), current_user.office_id))
+                           produced=readable(document_store.registers(get_db(),
+                                                                      current_user.office_id)))
 
 
 def _register(documents, templates):
@@ -138,7 +142,9 @@ def _register(documents, templates):
             db, documents, template.id, fmt, office=office_store.get(db, current_user.office_id),
             user=user_store.get(db, current_user.id),
             hide_sensitive=not access.sees_sensitive(current_user), **filters)
-    except DocumentError as exc:
+    except PdfBusy:
+        return pdf_busy_page()
+    except (DocumentError, PdfFailed, PdfUnavailable) as exc:
         flash(_("Il registro non è stato prodotto: %(e)s", e=str(exc)), "danger")
         return redirect(url_for("batch.registers"))
     audit("generate", "document", produced.document_id,

@@ -48,7 +48,8 @@ def init_app(app: Flask) -> None:
         app.extensions["cartella.catalog"] = catalog
         app.extensions["cartella.documents"] = load_documents(
             catalog, app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"],
-            pdf=PdfPool(size=app.config.get("PDF_WORKERS"), timeout=app.config["PDF_TIMEOUT"]))
+            pdf=PdfPool(size=app.config.get("PDF_WORKERS"), timeout=app.config["PDF_TIMEOUT"],
+                        wait=app.config["PDF_WAIT"]))
     finally:
         db.conn.close()
     app.teardown_appcontext(close_db)

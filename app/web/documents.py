@@ -2,11 +2,11 @@
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from .. import access, store
-from ..documents.pdf import PdfFailed, PdfUnavailable
+from ..documents.pdf import PdfBusy, PdfFailed, PdfUnavailable
 from ..documents.service import MIMETYPES, DocumentError
 from ..store import documents as document_store
 from ..store import entries as entry_store
@@ -16,6 +16,29 @@ from .db import get_db, get_documents
 from .guard import audit, case_scope, current_user, load_case, load_person, requires
 
 bp = Blueprint("documents", __name__)
+
+
+def readable(documents: list[dict]) -> list[dict]:
+    """The archived documents the current user may list (see access.may_read_document)."""
+    return [d for d in documents if access.may_read_document(current_user, d)]
+
+
+def check_readable(document: dict, object_type: str = "document") -> None:
+    """404 (audited as a refusal) unless the current user may download this document or ZIP."""
+    if not access.may_read_document(current_user, document):
+        audit("refused", object_type, document["id"], person_id=document.get("person_id"),
+              detail={"motivo": "documento con sezioni riservate"})
+        abort(404)
+
+
+def pdf_busy_page():
+    """503 when every PDF converter stays busy: the user retries shortly, nothing was made."""
+    page = render_template(
+        "error.html", code=503, title=_("Convertitore PDF occupato"),
+        explanation=_("Il convertitore PDF è occupato: riprova tra poco."),
+        detail=_("Nessun documento è stato prodotto. Nel frattempo puoi scaricare il formato "
+                 "Word o Excel."))
+    return page, 503, {"Retry-After": "10"}
 
 
 def _send(content: bytes, filename: str, mimetype: str):
@@ -37,6 +60,8 @@ def _produce(template_id: str, case: dict, entry: dict | None, back: str):
             office=office_store.get(db, case["office_id"]),
             user=user_store.get(db, current_user.id), entry=entry,
             hide_sensitive=not access.sees_sensitive(current_user))
+    except PdfBusy:
+        return pdf_busy_page()
     except (PdfFailed, PdfUnavailable, DocumentError) as exc:
         flash(_("Il documento non è stato prodotto: %(e)s. Segnala il problema "
                 "all'amministratore; per il PDF, scarica intanto il formato Word o Excel.",
@@ -75,5 +100,6 @@ def download(document_id: int):
         document = document_store.get(get_db(), case_scope(), document_id)
     except store.NotFound:
         abort(404)
+    check_readable(document)
     audit("download", "document", document_id, person_id=document["person_id"])
     return _send(document["content"], document["filename"], MIMETYPES[document["format"]])
