@@ -51,7 +51,8 @@ def test_who_accessed_this_file(client, auth, world):
     auth.logout()
     auth.login("coord_a")
     page = client.get(f"/persone/{world['persons']['A']}").get_data(as_text=True)
-    assert "Chi ha consultato questa scheda" in page
+    assert "Chi ha consultato questa persona" in page
+    page = client.get(f"/persone/{world['persons']['A']}/accessi").get_data(as_text=True)
     assert "AMM A" in page and "COORD A" in page
 
 
@@ -68,7 +69,7 @@ def test_admin_filters_the_log(client, auth, world):
     auth.login("as_a", "sbagliata-password")
     auth.login("admin")
     page = client.get("/amministrazione/registro?action=login_failed").get_data(as_text=True)
-    assert "accesso fallito" in page
+    assert "Tentativo di accesso non riuscito" in page
     assert "as_a" in page
     page = client.get("/amministrazione/registro?username=nessuno").get_data(as_text=True)
     assert "0 eventi" in page

@@ -175,3 +175,72 @@ def test_unassigned_cases_are_listed_on_the_coordinators_home(client, auth, worl
     auth.logout()
     auth.login("as_a")
     assert f'href="/pratiche/{orphan}"' in client.get("/").get_data(as_text=True)
+
+
+# --- d. the audit log in words ---------------------------------------------------------------
+
+def _xlsx_rows(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.data))
+    return [[c for c in row] for row in book.active.iter_rows()]
+
+
+def test_who_consulted_a_person_in_words(app, client, auth, world, sheet):
+    person = world["persons"]["A"]
+    client.get(f"/schede/{sheet}")
+    auth.logout()
+    auth.login("coord_a")
+    html = client.get(f"/persone/{person}").get_data(as_text=True)
+    assert f'href="/persone/{person}/accessi"' in html
+    html = client.get(f"/persone/{person}/accessi").get_data(as_text=True)
+    assert "Chi ha consultato i dati di Rossi Mario" in html
+    assert "Scheda di prova di Rossi Mario" in html
+    assert "AS A (as_a)" in html and "Consultazione" in html and "Creazione" in html
+    assert "modulo: Scheda di prova" in html
+    assert "entry" not in html.split("<main", 1)[-1]
+    rows = _xlsx_rows(client.get(f"/persone/{person}/accessi?formato=xlsx"))
+    texts = [[c.value for c in row] for row in rows]
+    assert texts[0][0] == "Chi ha consultato i dati di Rossi Mario"
+    assert any(r[1] == "AS A (as_a)" and r[4] == "Scheda di prova di Rossi Mario" for r in texts)
+    printable = client.get(f"/persone/{person}/accessi?formato=stampa").get_data(as_text=True)
+    assert "data-print" in printable and "Scheda di prova di Rossi Mario" in printable
+
+
+def test_the_access_report_follows_the_access_rules(client, auth, world):
+    person = world["persons"]["A"]
+    auth.login("coord_b")
+    assert client.get(f"/persone/{person}/accessi").status_code == 404
+    auth.logout()
+    auth.login("amm_a")
+    assert client.get(f"/persone/{person}/accessi").status_code == 403
+
+
+def test_admin_log_names_people_and_exports_text_as_text(client, auth, world, sheet):
+    auth.logout()
+    auth.login('=hyperlink("http://x")', "sbagliata")
+    auth.login("admin")
+    html = client.get("/amministrazione/registro?codice_fiscale=rssmra41d03f205b"
+                      ).get_data(as_text=True)
+    assert "Scheda di prova di Rossi Mario" in html and "Rossi Mario" in html
+    assert "<td>Accesso al sistema</td>" not in html   # only the events of that person
+    assert "<td>Consultazione</td>" in html
+    rows = _xlsx_rows(client.get("/amministrazione/registro?formato=xlsx"))
+    failed = [r for r in rows if r[3].value == "Tentativo di accesso non riuscito"]
+    assert failed and failed[0][1].value == '=hyperlink("http://x")'
+    assert failed[0][1].data_type == "s"
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice missing")
+def test_access_report_as_pdf(client, auth, world, sheet):
+    import subprocess
+
+    auth.logout()
+    auth.login("coord_a")
+    response = client.get(f"/persone/{world['persons']['A']}/accessi?formato=pdf")
+    assert response.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Chi ha consultato i dati di Rossi Mario" in text

@@ -65,6 +65,7 @@ def search(
     action: str = "",
     object_type: str = "",
     person_id: int | None = None,
+    codice_fiscale: str = "",
     date_from: str = "",
     date_to: str = "",
     limit: int = 100,
@@ -84,6 +85,9 @@ def search(
     if person_id:
         where.append("person_id = ?")
         args.append(person_id)
+    if codice_fiscale:
+        where.append("person_id IN (SELECT id FROM persons WHERE codice_fiscale = ?)")
+        args.append(codice_fiscale)
     if date_from:
         where.append("at >= ?")
         args.append(date_from)
@@ -99,6 +103,45 @@ def search(
         )
     )
     return rows, total
+
+
+def _by_id(db: Database, sql: str, ids: set) -> dict[int, dict]:
+    """Rows of `sql` (with a `{ids}` placeholder and an `id` column) keyed by id."""
+    ids = sorted(i for i in ids if i is not None)
+    found = {}
+    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one statement
+        chunk = ids[start:start + 500]
+        found.update((r["id"], r) for r in db.query(sql.format(ids=", ".join("?" * len(chunk))),
+                                                    chunk))
+    return found
+
+
+def names(db: Database, rows: list[dict]) -> dict[str, dict[int, dict]]:
+    """What a reader needs to name the people and objects of some log rows, by kind and id:
+    users, persons, entries (form and person), cases, documents, offices, imports, batches."""
+    of = {kind: {r["object_id"] for r in rows if r["object_type"] == kind}
+          for kind in ("entry", "case", "document", "user", "office", "import", "batch")}
+    found = {
+        "entry": _by_id(db, "SELECT id, form_id, person_id FROM entries WHERE id IN ({ids})",
+                        of["entry"]),
+        "case": _by_id(db, "SELECT id, area, person_id FROM cases WHERE id IN ({ids})",
+                       of["case"]),
+        "document": _by_id(db, "SELECT id, filename, template_id, person_id FROM documents "
+                               "WHERE id IN ({ids})", of["document"]),
+        "office": _by_id(db, "SELECT id, code, name FROM offices WHERE id IN ({ids})",
+                         of["office"]),
+        "import": _by_id(db, "SELECT id, filename, form_id FROM imports WHERE id IN ({ids})",
+                         of["import"]),
+        "batch": _by_id(db, "SELECT id, template_id FROM batch_jobs WHERE id IN ({ids})",
+                        of["batch"]),
+    }
+    found["user"] = _by_id(db, "SELECT id, username, full_name FROM users WHERE id IN ({ids})",
+                           of["user"] | {r["user_id"] for r in rows})
+    people = {r["person_id"] for r in rows} | {
+        o["person_id"] for kind in ("entry", "case", "document") for o in found[kind].values()}
+    found["person"] = _by_id(db, "SELECT id, cognome, nome, codice_fiscale FROM persons "
+                                 "WHERE id IN ({ids})", people)
+    return found
 
 
 def actions(db: Database) -> list[str]:

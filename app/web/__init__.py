@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..store import entries as entry_store
-from . import admin, auth, batch, cases, documents, entries, forms_list, imports, persons
+from . import accesses, admin, auth, batch, cases, documents, entries, forms_list, imports, persons
 from .db import get_db
 from .errors import render_error
 from .filters import register_filters
@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     register_filters(app)
     for module in (auth, persons, cases, entries, forms_list, documents, batch, imports,
-                   admin):
+                   admin, accesses):
         app.register_blueprint(module.bp)
 
     @app.after_request

@@ -1,16 +1,20 @@
 """Administration: offices, users and the audit log (admin role only)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 
-from .. import store
+from .. import auditlog, store
+from ..people import normalize_cf
 from ..store import audit as audit_store
 from ..store import offices as office_store
 from ..store import users as user_store
-from .db import get_db
+from . import accesses
+from .db import get_db, get_documents
 from .filters import ROLE_LABELS
 from .forms import NewUserForm, OfficeForm, PasswordForm, UserForm, options
 from .guard import audit, requires
+from .params import int_arg, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/amministrazione")
 
@@ -122,13 +126,27 @@ def user_password(user_id: int):
 @bp.route("/registro")
 @requires("audit.read")
 def audit_log():
+    """The log with filters; in words, and downloadable (formato=xlsx|pdf|stampa)."""
     args = request.args
-    page = max(1, args.get("pagina", 1, type=int))
-    size = current_app.config["PAGE_SIZE"] * 2
+    page = page_arg()
+    fmt = args.get("formato", "")
+    if fmt and fmt not in accesses.FORMATS:
+        abort(400)
+    size = accesses.EXPORT_LIMIT if fmt else current_app.config["PAGE_SIZE"] * 2
     filters = {k: args.get(k, "").strip() for k in
                ("username", "action", "object_type", "date_from", "date_to")}
-    rows, total = audit_store.search(get_db(), person_id=args.get("persona", type=int),
-                                     limit=size, offset=(page - 1) * size, **filters)
-    audit("read", "audit_log", detail={k: v for k, v in filters.items() if v})
-    return render_template("admin/audit.html", rows=rows, total=total, page=page, size=size,
-                           actions=audit_store.actions(get_db()), filters=filters)
+    filters["codice_fiscale"] = normalize_cf(args.get("codice_fiscale", ""))
+    person_id = int_arg("persona")
+    rows, total = audit_store.search(get_db(), person_id=person_id,
+                                     limit=size, offset=0 if fmt else (page - 1) * size,
+                                     **filters)
+    detail = {k: v for k, v in {**filters, "persona": person_id}.items() if v}
+    audit("report" if fmt else "read", "audit_log", detail={**detail, "formato": fmt} if fmt
+          else detail)
+    if fmt:
+        return accesses.report(_("Registro degli accessi"), rows, fmt, "registro-accessi")
+    return render_template("admin/audit.html", events=accesses.events(rows), total=total,
+                           page=page, size=size, actions=audit_store.actions(get_db()),
+                           filters=filters, person_id=person_id,
+                           pdf=get_documents().pdf.available,
+                           action_labels=auditlog.ACTIONS, kind_labels=auditlog.KINDS)

@@ -49,3 +49,8 @@ document.addEventListener("submit", function (event) {
     });
   });
 })();
+
+// A button that prints the page (the audit report made for printing or saving as PDF).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});
