@@ -244,3 +244,32 @@ def test_access_report_as_pdf(client, auth, world, sheet):
     text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
                           check=True).stdout.decode()
     assert "Chi ha consultato i dati di Rossi Mario" in text
+
+
+# --- e. progress per document ------------------------------------------------------------------
+
+from tests.test_batch import three_cases  # noqa: E402,F401 - a fixture
+
+
+def test_batch_progress_moves_per_document(app, three_cases, monkeypatch):  # noqa: F811
+    """Three cases in one chunk of one worker: the bar must not sit at 0 until the end."""
+    import multiprocessing
+    import time
+
+    from app.documents import batch
+
+    slow = batch.render_case
+
+    def render_slowly(job, case_id):
+        time.sleep(1.2)
+        return slow(job, case_id)
+
+    monkeypatch.setattr(batch, "render_case", render_slowly)   # inherited by a forked worker
+    seen = []
+    job = batch.Job(app.config["DATABASE"], app.config["FORMS_DIR"],
+                    (app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"]),
+                    "relazione_prova", "docx", None)
+    batch.run_batch(job, three_cases, workers=1, progress=lambda done, total: seen.append(done),
+                    mp_context=multiprocessing.get_context("fork"))
+    assert seen[-1] == 3
+    assert any(0 < done < 3 for done in seen), seen

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .. import store
@@ -91,14 +91,23 @@ class _Portable:
         return Documents(Catalog(library), {self.template.id: self.template}, pdf=None)
 
 
-def _start_worker(job: Job, setup: "Documents | _Portable") -> None:
+def _start_worker(job: Job, setup: "Documents | _Portable", steps=None) -> None:
     """Once per worker: a connection and what the parent already loaded and checked.
 
     A forked worker inherits the parent's Documents as they are; a spawned one rebuilds the
-    forms from their JSON (no YAML, no version check, no lint).
+    forms from their JSON (no YAML, no version check, no lint). `steps` is the batch's shared
+    counter of documents rendered (and converted), so progress moves per document.
     """
     documents = setup if isinstance(setup, Documents) else setup.documents()
-    _WORKER.update(db=store.connect(job.database), documents=documents, pdf=None)
+    _WORKER.update(db=store.connect(job.database), documents=documents, pdf=None, steps=steps)
+
+
+def _step(n: int = 1) -> None:
+    """Count documents done on the batch's shared counter (progress per document)."""
+    steps = _WORKER.get("steps")
+    if steps is not None:
+        with steps.get_lock():
+            steps.value += n
 
 
 def _worker_pdf(job: Job) -> PdfPool:
@@ -110,7 +119,10 @@ def _worker_pdf(job: Job) -> PdfPool:
 
 def render_chunk(job: Job, case_ids: list[int]) -> list[Outcome]:
     """Render some cases in a worker; to PDF all of them in one LibreOffice start."""
-    outcomes = [render_case(job, case_id) for case_id in case_ids]
+    outcomes = []
+    for case_id in case_ids:
+        outcomes.append(render_case(job, case_id))
+        _step()
     if job.fmt == "pdf":
         native = "." + _native(_WORKER["documents"].templates[job.template_id])
         ready = [o for o in outcomes if not o.error]
@@ -123,6 +135,7 @@ def render_chunk(job: Job, case_ids: list[int]) -> list[Outcome]:
                 outcome.content, outcome.error = b"", f"PDF non prodotto: {pdf}"
             else:
                 outcome.content = pdf
+        _step(len(outcomes))  # a PDF document counts twice: rendered, then converted
     return outcomes
 
 
@@ -185,22 +198,27 @@ def run_batch(job: Job, case_ids: list[int], workers: int | None = None,
         _Portable.of(documents, job.template_id)
     result = BatchResult(b"")
     names: set[str] = set()
-    buffer, count = io.BytesIO(), 0
+    buffer = io.BytesIO()
+    steps, per_document = context.Value("i", 0), 2 if job.fmt == "pdf" else 1
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
-            ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                initializer=_start_worker, initargs=(job, setup)) as pool:
-        futures = [pool.submit(render_chunk, job, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            for outcome in future.result():
-                if outcome.error:
-                    result.failed.append(outcome)
-                else:
-                    outcome.filename = _unique(outcome.filename, names)
-                    archive.writestr(outcome.filename, outcome.content)
-                    result.done.append(outcome)
-            count += len(future.result())
-            if progress:
+            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                initargs=(job, setup, steps)) as pool:
+        pending = {pool.submit(render_chunk, job, chunk) for chunk in chunks}
+        reported = -1
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                for outcome in future.result():
+                    if outcome.error:
+                        result.failed.append(outcome)
+                    else:
+                        outcome.filename = _unique(outcome.filename, names)
+                        archive.writestr(outcome.filename, outcome.content)
+                        result.done.append(outcome)
+            count = steps.value // per_document
+            if progress and count != reported:
                 progress(count, len(case_ids))
+                reported = count
         if result.failed:
             archive.writestr("ERRORI.txt", "Documenti non prodotti:\n" + "\n".join(
                 f"- {o.label}: {o.error}" for o in result.failed) + "\n")
