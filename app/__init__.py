@@ -11,8 +11,9 @@ from . import config as settings
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: defaults, then instance/config.py, then `config`."""
     config = dict(config or {})
+    settings.private_umask()  # health data: nothing this process writes is readable by others
     instance = Path(config.pop("INSTANCE_PATH", None) or settings.instance_path())
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
     app.config.update(settings.defaults(instance))
     app.config.from_pyfile("config.py", silent=True)
@@ -26,5 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import db
 
     db.init_app(app)
+    for warning in settings.secure_files(instance, app.config["DATABASE"]):
+        app.logger.warning(warning)
     web.init_app(app)
     return app

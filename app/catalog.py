@@ -1,11 +1,14 @@
 """The forms in use: the current library plus every stored version, checked for compatibility."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from .definitions import DefinitionError, Form, Library, Problem, load_library
+from .definitions.expressions import freeze
 from .store import forms as form_store
 
 # Types whose stored values read the same way (a text may become a textarea).
@@ -41,9 +44,10 @@ class Catalog:
     def forms(self) -> dict[str, Form]:
         return self.library.forms
 
-    @property
-    def parameters(self) -> dict:
-        return self.library.parameters
+    @cached_property
+    def parameters(self) -> Mapping:
+        """The shared parameters, read-only: no expression or template can change them."""
+        return freeze(self.library.parameters)
 
     def form(self, db: Database, form_id: str, version: int | None = None) -> Form:
         """A form at a given version (the current one by default)."""

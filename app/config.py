@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,3 +54,43 @@ def secret_key(instance: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+# Nobody but the account running Cartella may read what it writes: folders 0700, files 0600.
+PRIVATE_UMASK = 0o077
+DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def private_umask() -> None:
+    """New files and folders of this process are readable by its own account only."""
+    os.umask(PRIVATE_UMASK)
+
+
+def secure_files(instance: Path, database: str) -> list[str]:
+    """Make the instance folder (0700), everything in it and the database files (0600)
+    private; return one Italian line for each path that stays readable by others."""
+    paths = [instance, *_tree(instance)] + [Path(database + s) for s in DATABASE_SUFFIXES]
+    warnings = []
+    for path in dict.fromkeys(paths):
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode) or not (mode & 0o077):
+            continue
+        try:
+            path.chmod(0o700 if stat.S_ISDIR(mode) else 0o600)
+        except OSError:
+            warnings.append(
+                f"Attenzione: {path} è accessibile ad altri utenti del sistema (permessi "
+                f"{stat.S_IMODE(mode):o}) e Cartella non può correggerlo: rendilo leggibile solo "
+                "all'utente che esegue Cartella (chmod 700 per le cartelle, 600 per i file).")
+    return warnings
+
+
+def _tree(folder: Path) -> list[Path]:
+    try:
+        return [Path(root) / name for root, dirs, files in os.walk(folder)
+                for name in (*dirs, *files)]
+    except OSError:
+        return []

@@ -5,12 +5,17 @@ Each expression is compiled once per definition version; the names it uses are
 checked against the form's fields when the definition is loaded.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, _mutable_spec
+
+# Methods that change a list, dict or set in place: no expression may call them.
+MUTATORS = frozenset().union(*(names for _kind, names in _mutable_spec))
 
 
 def _flatten(values):
@@ -87,8 +92,21 @@ class ExpressionError(Exception):
     """An expression that does not parse."""
 
 
-class _Sandbox(SandboxedEnvironment):
-    """Arithmetic lets amounts (Decimal) meet decimal literals and parameters (float)."""
+def freeze(value):
+    """A deep read-only copy: mappings become read-only views, lists and sets tuples and
+    frozensets, so shared data (the parameters) cannot be changed by what reads it."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item) for item in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(freeze(item) for item in value)
+    return value
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Read-only: no list, dict or set can be changed in place. Arithmetic lets amounts
+    (Decimal) meet decimal literals and parameters (float)."""
 
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%"})
 
@@ -118,15 +136,46 @@ def _environment() -> SandboxedEnvironment:
 ENV = _environment()
 
 
-def names_used(source: str) -> set[str]:
-    """The top-level names an expression reads (fields, context objects, helpers)."""
+def _parse(source: str) -> nodes.Template:
     try:
         # Compiled alone first, as it will be used: "a) or (b" must not slip through
         # the parentheses below, and unknown filters are found here.
         ENV.compile_expression(source)
-        return meta.find_undeclared_variables(ENV.parse("{{ (" + source + ") }}"))
+        return ENV.parse("{{ (" + source + ") }}")
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"espressione non valida «{source}»: {exc.message}") from exc
+
+
+def names_used(source: str) -> set[str]:
+    """The top-level names an expression reads (fields, context objects, helpers); an
+    expression that would change data in place is an error."""
+    tree = _parse(source)
+    changed = mutating_calls(tree)
+    if changed:
+        raise ExpressionError(
+            f"l'espressione «{source}» chiama {', '.join(f'«{m}»' for m in sorted(changed))}, "
+            "che modificherebbe i dati: le espressioni possono solo leggere e calcolare")
+    return meta.find_undeclared_variables(tree)
+
+
+def mutating_calls(tree: nodes.Node) -> set[str]:
+    """Names of in-place changing methods an expression calls (x.clear(), x['pop'](),
+    x|attr('append')): refused when the definition is checked, blocked when it runs."""
+    found = set()
+    for call in tree.find_all(nodes.Call):
+        callee = call.node
+        if isinstance(callee, nodes.Getattr):
+            name = callee.attr
+        elif isinstance(callee, nodes.Getitem) and isinstance(callee.arg, nodes.Const):
+            name = callee.arg.value
+        elif isinstance(callee, nodes.Filter) and callee.name == "attr" and callee.args and \
+                isinstance(callee.args[0], nodes.Const):
+            name = callee.args[0].value
+        else:
+            continue
+        if name in MUTATORS:
+            found.add(name)
+    return found
 
 
 def parameter_paths(source: str) -> set[tuple[str, ...]]:
@@ -181,7 +230,8 @@ class Expression:
 
     def __init__(self, source: str):
         self.source = source
-        self.names = names_used(source)
+        # Not names_used: a stored old version must still load; the sandbox blocks changes.
+        self.names = meta.find_undeclared_variables(_parse(source))
         self._reads = tuple(sorted(self.names))
         self._compiled = ENV.compile_expression(source, undefined_to_none=True)
         self._memo: dict = {}

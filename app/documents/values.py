@@ -10,26 +10,33 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import escape
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from ..definitions import fieldtypes
 from ..definitions.fieldtypes import format_italian_number
+from ..definitions.fieldtypes.xmlsafe import strip_illegal
 from ..definitions.model import FieldDef
 
 CHECKED, UNCHECKED = "☒", "☐"
 
 
 def blank_none(value):
-    """Jinja's finalize: an unanswered field prints as nothing, not as 'None'."""
-    return "" if value is None else value
+    """Jinja's finalize: an unanswered field prints as nothing, not as 'None'; text loses the
+    control characters a .docx or .xlsx cannot hold."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and strip_illegal(value) is not value:
+        cleaned = strip_illegal(value)
+        return type(value)(cleaned) if type(value) in (Testo, Markup) else cleaned
+    return value
 
 
 @lru_cache(maxsize=1)
 def text_environment() -> SandboxedEnvironment:
     """One sandbox per process for plain text (Excel cells, file names): no autoescape, as
     it is not HTML and '<' or '&' must stay as typed; an unanswered field prints nothing."""
-    env = SandboxedEnvironment(autoescape=False, finalize=blank_none)
+    env = ImmutableSandboxedEnvironment(autoescape=False, finalize=blank_none)
     env.filters.update(FILTERS)
     return env
 

@@ -75,6 +75,7 @@ def sheet_row(sheet, values: list) -> list:
     """One row for a write-only sheet's append(): plain values stay plain (a cell object each
     would double the time of a large export); dates get a date format, text that Excel would
     take for a formula stays text, text on several lines wraps."""
+    values = [fieldtypes.xml_text(v) for v in values]  # a control character would make the file unwritable
     return [_cell(sheet, v) if _needs_cell(v) else v for v in values]
 
 

@@ -6,7 +6,7 @@ from .. import store
 from ..catalog import Catalog, load_catalog
 from ..documents.pdf import PdfPool
 from ..documents.service import Documents, load_documents
-from ..store import migrations
+from ..store import health, migrations
 
 
 def get_db():
@@ -35,11 +35,21 @@ def get_documents() -> Documents:
 def init_app(app: Flask) -> None:
     """Apply pending migrations, load and check the forms, close each request's connection.
 
-    An invalid definition raises DefinitionError here: the app refuses to start.
+    An invalid definition raises DefinitionError here, a database that refuses writes
+    (full disk, read-only file) NotWritable: either way the app refuses to start.
     """
-    db = store.connect(app.config["DATABASE"])
     try:
+        db = store.connect(app.config["DATABASE"])
         migrations.migrate(db)
+        health.check_writable(db)
+    except Exception as exc:
+        if health.not_writable(exc):
+            raise health.NotWritable(
+                f"il database {app.config['DATABASE']} non accetta scritture (spazio su disco "
+                "esaurito o file in sola lettura): Cartella non parte. Libera spazio o correggi "
+                "i permessi, poi riavvia.") from exc
+        raise
+    try:
         # Kept open for the life of the process (opened after WAL is on): when the last
         # connection to a WAL database closes, SQLite checkpoints and syncs the file, which
         # every request would otherwise pay.

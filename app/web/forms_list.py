@@ -1,10 +1,11 @@
 """The forms of the library and, for each, the sheets the user can see (with Excel export)."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 
 from ..store import entries as entry_store
 from .db import get_catalog, get_db
 from .guard import case_scope, requires
+from .params import page_arg
 
 bp = Blueprint("forms_list", __name__, url_prefix="/moduli")
 
@@ -25,7 +26,7 @@ def entries(form_id: str):
     form = get_catalog().forms.get(form_id)
     if form is None or form_id == "persona":
         abort(404)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     rows, total = entry_store.of_form(get_db(), case_scope(), form_id, size, (page - 1) * size)
     return render_template("forms/entries.html", form=form, rows=rows, total=total, page=page,

@@ -14,6 +14,7 @@ from ..webforms import form_class, form_data, values_from
 from .db import get_catalog, get_db
 from .forms import PersonForm
 from .guard import audit, current_user, load_person, person_scope, requires
+from .params import page_arg
 
 bp = Blueprint("persons", __name__, url_prefix="/persone")
 
@@ -22,13 +23,19 @@ bp = Blueprint("persons", __name__, url_prefix="/persone")
 @requires("person.read")
 def index():
     text = request.args.get("q", "").strip()
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     rows, total = person_store.search(get_db(), person_scope(), text, size, (page - 1) * size)
     if text:
-        audit("search", "person", detail={"q": text, "risultati": total})
+        audit("search", "person", detail=search_detail(text, total))
     template = "persons/_results.html" if request.headers.get("HX-Request") else "persons/index.html"
     return render_template(template, persons=rows, total=total, q=text, page=page, size=size)
+
+
+def search_detail(text: str, results: int) -> dict:
+    """What the audit log keeps of a search: its kind and size, never the text typed."""
+    kind = "codice fiscale" if any(ch.isdigit() for ch in text) else "nome"
+    return {"ricerca": kind, "caratteri": len(text), "risultati": results}
 
 
 def _cf_errors(form: PersonForm) -> list[str]:

@@ -10,6 +10,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from ..model import FieldDef
+from .xmlsafe import strip_illegal
 
 REGISTRY: dict[str, "FieldType"] = {}
 
@@ -65,7 +66,7 @@ class FieldType:
         """Web or Python value -> what is stored in the entry's JSON."""
         if value is None:
             return None
-        value = str(value).strip()
+        value = strip_illegal(str(value)).strip()
         return value or None
 
     def from_json(self, raw):
@@ -95,3 +96,4 @@ from .choices import MultiCheckboxField  # noqa: E402,F401
 from .dates import DATE_FORMATS, parse_date  # noqa: E402,F401
 from .numbers import format_italian_number, parse_italian_number  # noqa: E402,F401
 from .text import TextType  # noqa: E402,F401
+from .xmlsafe import xml_text  # noqa: E402,F401

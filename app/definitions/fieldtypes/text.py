@@ -13,6 +13,7 @@ from wtforms.validators import Email, Optional, Regexp, ValidationError
 
 from ...people import check_cf, normalize_cf
 from . import FieldType, register
+from .xmlsafe import strip_illegal
 
 
 @register
@@ -32,7 +33,7 @@ class TextareaType(FieldType):
     def to_json(self, value):
         if value is None:
             return None
-        value = str(value).replace("\r\n", "\n").strip()
+        value = strip_illegal(str(value).replace("\r\n", "\n")).strip()
         return value or None
 
 
