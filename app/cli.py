@@ -7,10 +7,11 @@ import sys
 
 import click
 
-from . import create_app, store
+from . import config, create_app, store
 from .definitions import DefinitionError
 from .store import offices as office_store
 from .store import users as user_store
+from .store.health import NotWritable
 
 
 def _app():
@@ -19,6 +20,8 @@ def _app():
     except DefinitionError as exc:
         raise click.ClickException(
             "definizioni dei moduli non valide, Cartella non parte:\n" + str(exc)) from exc
+    except NotWritable as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _db(app):
@@ -36,7 +39,7 @@ def _read_password(password_stdin: bool) -> str:
 
 @click.group(help="Cartella: cartella sociale, moduli e documenti.")
 def main() -> None:
-    pass
+    config.private_umask()  # database, backups, exports: readable by this account only
 
 
 def ensure_admin(db) -> str | None:

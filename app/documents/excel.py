@@ -24,6 +24,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from .values import Importo, SiNo, etichetta, text_environment
 
+from ..definitions.fieldtypes.xmlsafe import strip_illegal
 FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
 ONLY_EXPR = re.compile(r"^\s*\{\{((?:(?!\{\{|\}\}).)+)\}\}\s*$", re.S)  # one placeholder
 REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
@@ -240,5 +241,5 @@ def _set_typed(cell, value) -> None:
 
 
 def _set_text(cell, text: str) -> None:
-    cell.value = text
+    cell.value = strip_illegal(text)  # a control character would make the file unwritable
     cell.data_type = "s"  # a string starting with '=' would otherwise be a live formula

@@ -6,7 +6,7 @@ from pathlib import Path
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from .values import FILTERS, blank_none
 
@@ -15,7 +15,7 @@ DRAFT_MARK = "BOZZA — documento non definitivo, generato da una scheda non com
 
 def environment() -> SandboxedEnvironment:
     """The only environment templates run in: sandboxed (no code), autoescaped (no lost '<')."""
-    env = SandboxedEnvironment(autoescape=True, finalize=blank_none)
+    env = ImmutableSandboxedEnvironment(autoescape=True, finalize=blank_none)
     env.filters.update(FILTERS)
     return env
 

@@ -347,3 +347,32 @@ def m010_docs_sensitive(db: Database) -> None:
     db.execute(f"UPDATE documents SET sensitive = 0 WHERE {staff_made}")
     for trigger in triggers:
         db.execute(trigger["sql"])
+
+
+@migration
+def m010_platform_no_replace(db: Database) -> None:
+    """Append-only tables refuse INSERT OR REPLACE / REPLACE, not only UPDATE and DELETE.
+
+    A REPLACE deletes the old row and inserts the new one; with recursive triggers off (the
+    default) the DELETE trigger does not fire, so the row would be silently rewritten.
+    """
+    guarded = {
+        "audit_log": ("id = NEW.id", "il registro degli accessi è in sola aggiunta"),
+        "documents": ("id = NEW.id", "i documenti prodotti sono conservati come inviati"),
+        "entry_revisions": ("id = NEW.id OR (entry_id = NEW.entry_id AND rev = NEW.rev)",
+                            "le revisioni delle schede non si riscrivono"),
+        "import_items": ("id = NEW.id", "le voci di un'importazione non si riscrivono"),
+    }
+    for table, (same_row, message) in guarded.items():
+        db.execute(f"""
+            CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+            WHEN EXISTS (SELECT 1 FROM {table} WHERE {same_row})
+            BEGIN
+                SELECT RAISE(ABORT, '{message.replace("'", "''")}');
+            END""")
+    for table in ("entry_revisions", "import_items"):
+        db.execute(f"""
+            CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN
+                SELECT RAISE(ABORT, 'le righe di {table} non si modificano');
+            END""")

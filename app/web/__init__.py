@@ -8,9 +8,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..store import entries as entry_store
+from ..store.health import not_writable
 from . import accesses, admin, auth, batch, cases, documents, entries, forms_list, imports, persons
 from .db import get_db
-from .errors import render_error
+from .errors import render_error, render_unwritable
 from .filters import register_filters
 from .guard import load_user
 
@@ -87,9 +88,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return render_error(error.code or 500)
+        # A description given to abort() is ours and Italian; werkzeug's default is not.
+        own = error.description if error.description != type(error).description else ""
+        return render_error(error.code or 500, own)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("errore non gestito")
         return render_error(500)
+        if not_writable(error):  # full disk, read-only file: say so, keep what was typed
+            app.logger.error("il database non accetta scritture: %s", error)
+            return render_unwritable()

@@ -47,6 +47,7 @@ from .guard import audit, current_user, requires
 
 bp = Blueprint("imports", __name__, url_prefix="/importazioni")
 LOG = logging.getLogger(__name__)
+from .params import int_arg
 PROGRESS: dict[str, dict] = {}  # token -> progress of a commit running in the background
 
 
@@ -166,7 +167,7 @@ def _prepared(pending: dict, sheet=None, header=None):
 def mapping(token: str):
     pending = _pending(token)
     sheet = request.values.get("foglio") or pending.get("sheet")
-    header = request.values.get("intestazione", type=int)
+    header = int_arg("intestazione", source=request.values)
     try:
         form, prepared = _prepared(pending, sheet, None if header is None else header - 1)
     except ImportFileError as exc:
