@@ -72,3 +72,17 @@ def may_read_document(user, document: dict) -> bool:
     """
     return allowed(user, "document.read") and (
         not document.get("sensitive", True) or sees_sensitive(user))
+
+
+def may_open_import(user, record: dict) -> bool:
+    """An import's report, report file and undo: for who made it and the office's
+    coordinators (the report lists every row of the file, sensitive columns included).
+    The office is checked by the store query that loaded the record."""
+    return allowed(user, "import.run") and (
+        record.get("created_by") == user.id or user.role == COORDINATOR)
+
+
+def hidden_fields(user, form) -> frozenset:
+    """The fields of `form` the user may not see (its sensitive sections), for imports and
+    exports: never read from a file, compared, written nor reported for them."""
+    return frozenset() if sees_sensitive(user) else frozenset(form.sensitive_fields())

@@ -183,7 +183,7 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
         path.name, hashlib.sha256(path.read_bytes()).hexdigest(), "misura_b1")
     bianchi = next(o for o in record["outcomes"] if o["riga"] == 7)
     assert (bianchi["esito"], bianchi["stato"], bianchi["mancanti"]) == (
-        "crea", "bozza", ["certificatore"])
+        "crea", "bozza", ["«Medico specialista e struttura che certificano»"])
     assert next(o for o in record["outcomes"] if o["riga"] == 13)["esito"] == \
         "unita alla riga 5"
     # The report: the file's rows with their outcome and what to fix, named by column.
@@ -203,7 +203,8 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
                                    "non valido: ha 11 caratteri invece di 16.")
     assert by_row[16][2].value == ("Data domanda: «31/02/2024» non è una data valida "
                                    "(gg/mm/aaaa)")
-    assert by_row[7][2].value == "scheda incompleta (bozza): mancano certificatore"
+    assert by_row[7][2].value == ("scheda incompleta (bozza): mancano «Medico specialista e "
+                                  "struttura che certificano»")
     # Dates read as dates are shown as dates; the outcome colours reach the last row listed.
     born = by_row[5][3 + registers.HEADERS.index("Data di nascita")]
     assert born.is_date and born.number_format == "DD/MM/YYYY"
@@ -733,6 +734,6 @@ def test_a_mapping_of_another_form_is_refused_on_the_command_line(cli, office, t
     assert result.exit_code == 2
     summary = json.loads(result.stdout)
     assert summary["committed"] is False
-    assert summary["errors"][0]["message"] == ("La mappatura «mappa.yaml» è del modulo "
-                                               "«segnalazione_tm», non di quello scelto "
-                                               "(«misura_b1»).")
+    assert summary["errors"][0]["message"] == (
+        "La mappatura «mappa.yaml» è del modulo «Segnalazione alla Procura presso il Tribunale "
+        "per i Minorenni», non di quello scelto («Misura B1 – Disabilità gravissima»).")

@@ -4,12 +4,14 @@ that every step that changes something needs the CSRF token."""
 
 import html
 import io
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
 
+from app import store
 from app.web.imports import PROGRESS
 from tests import registers
 from tests.conftest import csrf_from
@@ -38,8 +40,15 @@ def staff(client, auth, world):
 
 
 def pending(client) -> dict:
+    """The open wizards, token -> state, as the server keeps them; none in the cookie."""
     with client.session_transaction() as session:
-        return dict(session.get("importazioni", {}))
+        assert "importazioni" not in session
+    db = store.connect(client.application.config["DATABASE"])
+    try:
+        return {token: json.loads(state) for token, state in db.execute(
+            "SELECT token, state FROM import_wizards").fetchall()}
+    finally:
+        db.conn.close()
 
 
 def upload(client, content: bytes, name: str = "registro.csv", follow: bool = False):
@@ -216,7 +225,7 @@ def test_a_saved_mapping_sets_the_columns_and_a_wrong_one_is_refused(staff, uplo
         "mappa": (io.BytesIO(b"modulo: misura_b1\ncolonne: {}\n"), "b1.yaml")},
         content_type="multipart/form-data", follow_redirects=True)
     assert alert(other) == ("La mappatura «b1.yaml» è del modulo «misura_b1», non di quello "
-                            "scelto («prova»).")
+                            "scelto («Scheda di prova»).")
 
 
 def test_uploads_left_behind_are_deleted_after_a_day(staff, uploads):

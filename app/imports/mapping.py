@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -39,6 +40,27 @@ def normalize(text) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+# Abbreviations registers use in headers ("Com_Nascita", "Cod. Fisc.", "N. figli"), and
+# the little words headers drop ("Data nascita" for "Data di nascita"): both sides of a
+# header match are read through them (match_key).
+ABBREVIATIONS = {
+    "com": "comune", "nasc": "nascita", "res": "residenza", "resid": "residenza",
+    "cod": "codice", "fisc": "fiscale", "tel": "telefono", "cell": "cellulare",
+    "ind": "indirizzo", "dt": "data", "naz": "nazionalita", "citt": "cittadinanza",
+    "num": "numero", "nr": "numero", "n": "numero", "prov": "provincia", "sost": "sostegno",
+    "tipol": "tipologia", "descr": "descrizione",
+}
+LITTLE_WORDS = {"di", "del", "della", "dello", "dei", "degli", "delle", "d"}
+
+
+def match_key(text) -> str:
+    """How a header is compared: normalised, camelCase split, abbreviations spelt out and
+    little words dropped: 'Com_Nascita' and 'ComNascita' -> 'comune nascita'."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(text))
+    words = (ABBREVIATIONS.get(w, w) for w in normalize(spaced).split())
+    return " ".join(w for w in words if w not in LITTLE_WORDS)
+
+
 @dataclass
 class Target:
     """Where a column can go: a person field, a field of the form, or the entry id."""
@@ -48,8 +70,9 @@ class Target:
     names: set[str]
 
 
-def targets(form: Form) -> list[Target]:
-    """Every destination of a column for this form."""
+def targets(form: Form, hidden: Collection[str] = ()) -> list[Target]:
+    """Every destination of a column for this form, but the fields in `hidden` (those of
+    sensitive sections, for a role that may not see them)."""
     result = [Target(key, label, {normalize(label), normalize(key.split(".")[1]),
                                   *map(normalize, aliases)})
               for key, (label, aliases) in PERSON_TARGETS.items()]
@@ -57,7 +80,7 @@ def targets(form: Form) -> list[Target]:
                                                                        "idscheda"}))
     for fid, f in form.fields.items():
         kind = fieldtypes.get(f.type)
-        if not kind.has_input or f.type == "repeat":
+        if not kind.has_input or f.type == "repeat" or fid in hidden:
             continue
         names = {normalize(fid), normalize(f.label_text()), *map(normalize, f.aliases)}
         if f.label and f.label.en:
@@ -107,16 +130,16 @@ def match_headers(headers: list, candidates: list[Target]) -> list[Match]:
     """
     index: dict[str, str] = {}
     for target in candidates:
-        for name in target.names:
+        for name in map(match_key, target.names):
             # Who the row is about comes first: a form's own 'Codice fiscale' (the minor's,
             # the beneficiary's) must not leave every row without its person.
-            if index.get(name) not in IDENTITY:
+            if name and index.get(name) not in IDENTITY:
                 index[name] = target.key
     keys = {t.key for t in candidates}
     choices = list(index)
     proposals = []
     for column, header in enumerate(headers):
-        text = normalize(header) if header not in (None, "") else ""
+        text = match_key(header) if header not in (None, "") else ""
         if not text:
             continue
         explicit = EXPLICIT_ID.search(str(header))
@@ -151,9 +174,10 @@ def _filled(row: list) -> int:
     return sum(1 for v in row if v not in (None, ""))
 
 
-def find_layout(rows: list[list], form: Form, scan: int = 30) -> Layout:
+def find_layout(rows: list[list], form: Form, scan: int = 30,
+                hidden: Collection[str] = ()) -> Layout:
     """The header row (the one whose cells best match the form), then the data rows."""
-    candidates = targets(form)
+    candidates = targets(form, hidden)
     best, best_score = 0, -1.0
     for number, row in enumerate(rows[:scan]):
         matches = match_headers(row, candidates)

@@ -9,6 +9,7 @@ A row that lacks what the form requires becomes a draft sheet marked incomplete.
 import json
 import re
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -77,6 +78,9 @@ class Plan:
     headers: list
     rows: list[RowPlan]
     area: str
+    # The fields the importing role may not see (sensitive sections, for staff): the plan
+    # neither reads, compares, writes nor reports them; stored values stay as they are.
+    hidden: frozenset = frozenset()
 
     def counts(self) -> dict:
         valid = [r for r in self.rows if r.valid]
@@ -229,10 +233,12 @@ def _entry_key(form: Form, data: dict) -> tuple:
 
 def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_rows: list[int],
               headers: list, mapping: dict[int, str], area: str, first_row: int = 1,
-              context: dict | None = None) -> Plan:
-    """Decide every row; read-only."""
+              context: dict | None = None, hidden: Collection[str] = ()) -> Plan:
+    """Decide every row; read-only. Columns mapped to a field in `hidden` are not read."""
+    hidden = frozenset(hidden)
+    mapping = {c: t for c, t in mapping.items() if t not in hidden}
     index = _Index(db, office_id, form)
-    plan = Plan(form, office_id, mapping, headers, [], area)
+    plan = Plan(form, office_id, mapping, headers, [], area, hidden)
     seen: dict[tuple, RowPlan] = {}
     id_column = next((c for c, t in mapping.items() if t == ENTRY_ID), None)
     keys = [k for k in form.definition.import_key if k in form.fields]
@@ -279,7 +285,7 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
     for row in plan.rows:
         if row.valid:
             row.values = full_values(row)
-            _decide(row, form, index, context or {})
+            _decide(row, form, index, context or {}, hidden)
             # The rows of one person share one dict: the commit writes the person from the
             # first row of each (later rows find it done), and 100,000 rows of 4,000 people
             # need not hold 100,000 copies.
@@ -308,7 +314,8 @@ def _wanted_entry(cells: list, id_column: int | None) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
+def _decide(row: RowPlan, form: Form, index: _Index, context: dict,
+            hidden: frozenset = frozenset()) -> None:
     existing = index.find(row.person)
     if existing is None:
         row.person_action = "create"
@@ -335,7 +342,7 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
     merged = {**base, **row.values}
     state = form.evaluate(form.decode(merged), context)
     errors = form.check(state, context, complete=True)
-    missing = tuple(sorted(str(k if isinstance(k, str) else k[0]) for k in errors))
+    missing = missing_labels(form, errors, hidden)
     row.missing = index.shared.setdefault(("missing", missing), missing)
     row.status = "bozza" if errors else "completa"
     row.entry, row.values = entry, {}
@@ -345,6 +352,22 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict) -> None:
     else:
         row.outcome = "crea" if entry is None else "aggiorna"
         row.data = zlib.compress(data.encode(), 1)
+
+
+def missing_labels(form: Form, errors: dict, hidden: frozenset = frozenset()) -> tuple:
+    """What a draft lacks, as users read it: «label» of each field (a repeat's row named),
+    leaving out the fields the importing role may not see."""
+    labels = []
+    for key in errors:
+        fid = key if isinstance(key, str) else key[0]
+        if fid in hidden or fid not in form.fields:
+            continue
+        label = form.fields[fid].label_text()
+        if not isinstance(key, str):
+            sub = next((f for f in form.fields[fid].fields or [] if f.id == key[2]), None)
+            label += f", riga {key[1] + 1}: {sub.label_text() if sub else key[2]}"
+        labels.append(f"«{label}»")
+    return tuple(sorted(set(labels)))
 
 
 def _starting_values(form: Form, person: dict) -> dict:

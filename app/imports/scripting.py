@@ -6,13 +6,16 @@ from .. import store
 from ..store import offices as office_store
 from .commit import commit, file_sha256
 from .limits import ImportFileError, Limits
+from .mapping import targets
 from .service import (
     MAPPING_MAX_BYTES,
     apply_mapping,
+    form_title,
     mapping_yaml,
     plan_and_report,
     prepare,
     read_mapping,
+    unmatched_message,
 )
 
 
@@ -38,7 +41,8 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
     if mapping_path:
         try:
             saved = read_mapping(Path(mapping_path).read_bytes()[:MAPPING_MAX_BYTES + 1],
-                                 Path(mapping_path).name, form)
+                                 Path(mapping_path).name, form,
+                                 titles={f.id: form_title(f) for f in catalog.forms.values()})
         except ValueError as exc:
             return _fatal(str(exc))
         mapping = apply_mapping(prepared, form, saved)
@@ -65,7 +69,9 @@ def run_import(app, db, path: str, form_id: str, office_code: str, *, sheet=None
         "errors": [{"row": e.row, "column": e.column, "message": e.message}
                    for e in plan.errors()],
     }
-    summary["text"] = _text(summary, dry_run)
+    labels = {t.key: t.label for t in targets(form)}
+    summary["text"] = _text(summary, dry_run, labels,
+                            unmatched_message(form, prepared, mapping))
     return summary
 
 
@@ -76,9 +82,12 @@ def _fatal(message: str) -> dict:
             "fatal": True, "text": [f"Errore: {message}"]}
 
 
-def _text(summary: dict, dry_run: bool) -> list[str]:
+def _text(summary: dict, dry_run: bool, labels: dict[str, str], unmatched: str) -> list[str]:
     lines = [f"Foglio «{summary['sheet']}», intestazione alla riga {summary['header_row']}."]
-    lines += [f"  {header} → {target}" for header, target in summary["mapping"].items()]
+    lines += [f"  {header} → {labels.get(target, target)}"
+              for header, target in summary["mapping"].items()]
+    if unmatched:
+        lines.append(unmatched)
     if summary["ignored_columns"]:
         lines.append("Colonne ignorate: " + ", ".join(summary["ignored_columns"]))
     lines.append(f"Righe di dati: {summary['rows']}; da creare: {summary['created']}; "

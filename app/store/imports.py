@@ -40,7 +40,7 @@ def add_items(db: Database, import_id: int, items: list[tuple]) -> None:
 def get(db: Database, office_id: int, import_id: int) -> dict:
     rows = list(db.query("SELECT i.id, i.office_id, i.form_id, i.filename, i.sha256, i.sheet, "
                          "i.mapping, i.counts, i.outcomes, i.status, i.created_at, i.undone_at, "
-                         "u.full_name AS author FROM imports i LEFT JOIN users u "
+                         "i.created_by, u.full_name AS author FROM imports i LEFT JOIN users u "
                          "ON u.id = i.created_by WHERE i.id = ? AND i.office_id = ?",
                          [import_id, office_id]))
     if not rows:
@@ -51,11 +51,15 @@ def get(db: Database, office_id: int, import_id: int) -> dict:
     return row
 
 
-def of_office(db: Database, office_id: int, limit: int = 50) -> list[dict]:
+def of_office(db: Database, office_id: int, limit: int = 50,
+              created_by: int | None = None) -> list[dict]:
+    """An office's latest imports; with `created_by`, only those that user made."""
+    mine = " AND i.created_by = ?" if created_by is not None else ""
     rows = list(db.query(
         "SELECT i.id, i.form_id, i.filename, i.counts, i.status, i.created_at, i.undone_at, "
-        "u.full_name AS author FROM imports i LEFT JOIN users u ON u.id = i.created_by "
-        "WHERE i.office_id = ? ORDER BY i.id DESC LIMIT ?", [office_id, limit]))
+        "i.created_by, u.full_name AS author FROM imports i LEFT JOIN users u "
+        f"ON u.id = i.created_by WHERE i.office_id = ?{mine} ORDER BY i.id DESC LIMIT ?",
+        [office_id, *([created_by] if mine else []), limit]))
     for row in rows:
         row["counts"] = json.loads(row["counts"])
     return rows
@@ -153,3 +157,50 @@ def report(db: Database, office_id: int, import_id: int) -> bytes | None:
     if row is None:
         raise NotFound(import_id)
     return row[0]
+
+
+def wizard_create(db: Database, token: str, user_id: int, state: dict) -> None:
+    """An import wizard's state, kept on the server under a random token, for its user."""
+    stamp = now_iso()
+    with atomic(db):
+        db["import_wizards"].insert({"token": token, "user_id": user_id,
+                                     "state": json.dumps(state, ensure_ascii=False),
+                                     "created_at": stamp, "updated_at": stamp})
+
+
+def wizard(db: Database, token: str, user_id: int) -> dict | None:
+    """A wizard's state, only for the user who started it (None for anyone else)."""
+    row = db.execute("SELECT state FROM import_wizards WHERE token = ? AND user_id = ?",
+                     [token, user_id]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def wizard_save(db: Database, token: str, user_id: int, state: dict) -> None:
+    with atomic(db):
+        db.execute("UPDATE import_wizards SET state = ?, updated_at = ? WHERE token = ? AND "
+                   "user_id = ?", [json.dumps(state, ensure_ascii=False), now_iso(), token,
+                                   user_id])
+
+
+def wizard_delete(db: Database, token: str, user_id: int) -> dict | None:
+    """Forget a wizard; return its last state (None if there was none)."""
+    state = wizard(db, token, user_id)
+    with atomic(db):
+        db.execute("DELETE FROM import_wizards WHERE token = ? AND user_id = ?",
+                   [token, user_id])
+    return state
+
+
+def wizards_before(db: Database, stamp: str) -> list[dict]:
+    """Wizards left untouched since `stamp` (a closed tab), removed; their last states."""
+    with atomic(db):
+        rows = [json.loads(r[0]) for r in db.execute(
+            "SELECT state FROM import_wizards WHERE updated_at < ?", [stamp]).fetchall()]
+        db.execute("DELETE FROM import_wizards WHERE updated_at < ?", [stamp])
+    return rows
+
+
+def wizards_of(db: Database, user_id: int) -> dict[str, dict]:
+    """A user's open wizards, token -> state."""
+    return {r[0]: json.loads(r[1]) for r in db.execute(
+        "SELECT token, state FROM import_wizards WHERE user_id = ?", [user_id]).fetchall()}

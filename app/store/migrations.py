@@ -376,3 +376,17 @@ def m010_platform_no_replace(db: Database) -> None:
             BEGIN
                 SELECT RAISE(ABORT, 'le righe di {table} non si modificano');
             END""")
+
+
+@migration
+def m010_imports_wizards(db: Database) -> None:
+    """The import wizard's state on the server, bound to its user (not in the cookie)."""
+    db.execute("""
+        CREATE TABLE import_wizards (
+            token TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            state TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX import_wizards_user ON import_wizards(user_id)")

@@ -6,6 +6,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -17,7 +18,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,21 +33,24 @@ from ..imports.service import (
     MAPPING_MAX_BYTES,
     Prepared,
     apply_mapping,
+    form_title,
     mapping_yaml,
     plan_and_report,
     plan_import,
     prepare,
     read_mapping,
     report_xlsx,
+    samples,
+    unmatched_message,
 )
 from ..store import entries as entry_store
 from ..store import imports as import_store
 from .db import get_catalog, get_db
 from .guard import audit, current_user, requires
+from .params import int_arg
 
 bp = Blueprint("imports", __name__, url_prefix="/importazioni")
 LOG = logging.getLogger(__name__)
-from .params import int_arg
 PROGRESS: dict[str, dict] = {}  # token -> progress of a commit running in the background
 
 
@@ -64,6 +67,9 @@ def _sweep(folder: Path) -> None:
     """Uploads of wizards left half-way (a closed tab) are deleted after UPLOAD_HOURS: they
     hold people's data and nobody will come back for them."""
     limit = time.time() - UPLOAD_HOURS * 3600
+    stale = datetime.fromtimestamp(limit, UTC).isoformat(timespec="milliseconds")
+    for state in import_store.wizards_before(get_db(), stale):
+        Path(state["path"]).unlink(missing_ok=True)
     for path in folder.iterdir():
         try:
             if path.is_file() and path.stat().st_mtime < limit:
@@ -73,25 +79,27 @@ def _sweep(folder: Path) -> None:
 
 
 def _pending(token: str) -> dict:
-    pending = session.get("importazioni", {}).get(token)
+    """The wizard's state, kept on the server: only the URL carries its token, and only the
+    user who started it reaches it (404 for anyone else)."""
+    pending = import_store.wizard(get_db(), token, current_user.id)
     if pending is None:
         abort(404)
     return pending
 
 
 def _save_pending(token: str, pending: dict) -> None:
-    imports = dict(session.get("importazioni", {}))
-    imports[token] = pending
-    session["importazioni"] = imports
+    import_store.wizard_save(get_db(), token, current_user.id, pending)
 
 
 def _discard(token: str) -> None:
-    """Forget a pending upload: its file leaves the disk and its token the session."""
-    imports = dict(session.get("importazioni", {}))
-    pending = imports.pop(token, None)
-    session["importazioni"] = imports
+    """Forget a pending upload: its file leaves the disk and its state the server."""
+    pending = import_store.wizard_delete(get_db(), token, current_user.id)
     if pending:
         Path(pending["path"]).unlink(missing_ok=True)
+
+
+def _hidden(form: Form) -> frozenset:
+    return access.hidden_fields(current_user, form)
 
 
 def _refused(token: str, error: ImportFileError):
@@ -110,8 +118,11 @@ def _forms():
 def index():
     if request.method == "POST":
         return _upload()
+    mine = None if current_user.role == access.COORDINATOR else current_user.id
     return render_template("imports/index.html", forms=_forms(), areas=AREAS,
-                           history=import_store.of_office(get_db(), current_user.office_id),
+                           history=import_store.of_office(get_db(), current_user.office_id,
+                                                          created_by=mine),
+                           get_form=get_catalog().forms.get,
                            extensions=", ".join(sorted(EXTENSIONS)))
 
 
@@ -134,9 +145,9 @@ def _upload():
     _sweep(_uploads())
     path = _uploads() / f"{token}{suffix if suffix in EXTENSIONS else '.rifiutato'}"
     upload.save(path)
-    _save_pending(token, {"path": str(path), "name": upload.filename, "form": form.id,
-                          "area": request.form.get("area", "non_autosufficienza"),
-                          "saved_mapping": saved})
+    import_store.wizard_create(get_db(), token, current_user.id, {
+        "path": str(path), "name": upload.filename, "form": form.id,
+        "area": request.form.get("area", "non_autosufficienza"), "saved_mapping": saved})
     try:  # type, size, zip bomb, password: refused before the file is ever parsed
         precheck(path, upload.filename, _limits())
     except ImportFileError as exc:
@@ -152,14 +163,17 @@ def _saved_mapping(upload, form: Form) -> dict | None:
     """The saved mapping sent with the register, if any (see service.read_mapping)."""
     if upload is None or not upload.filename:
         return None
-    return read_mapping(upload.read(MAPPING_MAX_BYTES + 1), upload.filename, form)
+    titles = {f.id: form_title(f) for f in _forms()}
+    return read_mapping(upload.read(MAPPING_MAX_BYTES + 1), upload.filename, form,
+                        _hidden(form), titles)
 
 
 def _prepared(pending: dict, sheet=None, header=None):
     form = get_catalog().forms[pending["form"]]
     return form, prepare(pending["path"], pending["name"], form, sheet or pending.get("sheet"),
                          limits=_limits(),
-                         header_row=header if header is not None else pending.get("header"))
+                         header_row=header if header is not None else pending.get("header"),
+                         hidden=_hidden(form))
 
 
 @bp.route("/<token>/mappa", methods=["GET", "POST"])
@@ -178,15 +192,19 @@ def mapping(token: str):
             target = request.form.get(f"colonna_{column}", "")
             if target:
                 chosen[column] = target
+        refused = _refused_target(form, chosen)
+        if refused:
+            flash(refused, "danger")
+            return redirect(url_for("imports.mapping", token=token))
         pending.update(sheet=prepared.raw.sheet, header=prepared.layout.header_row,
                        mapping={str(k): v for k, v in chosen.items()})
         _save_pending(token, pending)
         return redirect(url_for("imports.preview", token=token))
-    samples = {c: [prepared.raw.rows[r][c] for r in prepared.layout.data_rows[:3]
-                   if c < len(prepared.raw.rows[r])] for c in range(len(prepared.headers))}
+    chosen = _chosen(pending, form, prepared)
     return render_template("imports/mapping.html", token=token, pending=pending, form=form,
-                           prepared=prepared, targets=targets(form), samples=samples,
-                           chosen=_chosen(pending, form, prepared))
+                           prepared=prepared, targets=targets(form, _hidden(form)),
+                           samples=samples(prepared), chosen=chosen,
+                           unmatched=unmatched_message(form, prepared, chosen))
 
 
 def _chosen(pending: dict, form: Form, prepared: Prepared) -> dict[int, str]:
@@ -196,15 +214,29 @@ def _chosen(pending: dict, form: Form, prepared: Prepared) -> dict[int, str]:
             == (prepared.raw.sheet, prepared.layout.header_row):
         return {int(k): v for k, v in pending["mapping"].items()}
     if pending.get("saved_mapping"):
-        return apply_mapping(prepared, form, pending["saved_mapping"])
+        return apply_mapping(prepared, form, pending["saved_mapping"], _hidden(form))
     return prepared.layout.mapping
+
+
+def _refused_target(form: Form, chosen: dict[int, str]) -> str:
+    """Why a chosen destination cannot be (a field the user may not see, or none), or ""."""
+    hidden, valid = _hidden(form), {t.key for t in targets(form, _hidden(form))}
+    for target in chosen.values():
+        if target in hidden:
+            return _("Il campo «%(f)s» è in una sezione riservata che il tuo ruolo non può "
+                     "vedere né modificare: nessuna colonna può esservi importata.",
+                     f=form.fields[target].label_text())
+        if target not in valid:
+            return _("«%(f)s» non è un campo del modulo.", f=target)
+    return ""
 
 
 def _plan(pending: dict):
     form, prepared = _prepared(pending)
     mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
     plan = plan_import(get_db(), form, current_user.office_id, prepared, mapping,
-                       pending["area"], {"parametri": get_catalog().parameters})
+                       pending["area"], {"parametri": get_catalog().parameters},
+                       _hidden(form))
     return form, prepared, mapping, plan
 
 
@@ -218,7 +250,8 @@ def preview(token: str):
         return _refused(token, exc)
     return render_template("imports/preview.html", token=token, pending=pending, form=form,
                            prepared=prepared, mapping=mapping, plan=plan,
-                           counts=plan.counts())
+                           counts=plan.counts(),
+                           unmatched=unmatched_message(form, prepared, mapping))
 
 
 @bp.route("/<token>/mappatura.yaml")
@@ -248,7 +281,7 @@ def preview_report(token: str):
 @requires("import.run")
 def discard(token: str):
     """Leave the wizard: the uploaded file is deleted, nothing is imported."""
-    pending = session.get("importazioni", {}).get(token)
+    pending = import_store.wizard(get_db(), token, current_user.id)
     if pending is not None:  # a second click finds it already gone
         _discard(token)
         flash(_("Importazione di «%(f)s» abbandonata: il file caricato è stato eliminato.",
@@ -265,9 +298,10 @@ def confirm(token: str):
     except ImportFileError as exc:
         return _refused(token, exc)
     PROGRESS[token] = {"phase": "verifica", "done": 0, "total": 0, "import_id": None,
-                       "error": ""}
+                       "error": "", "user_id": current_user.id}
     job = ImportJob(current_app.config["DATABASE"], form, prepared, get_catalog().parameters,
-                    current_user.office_id, current_user.id, pending, PROGRESS[token])
+                    current_user.office_id, current_user.id, pending, PROGRESS[token],
+                    _hidden(form))
     threading.Thread(target=job.run, daemon=True).start()
     return redirect(url_for("imports.progress", token=token))
 
@@ -286,6 +320,7 @@ class ImportJob:
     user_id: int
     pending: dict
     state: dict
+    hidden: frozenset = frozenset()
 
     def run(self) -> None:
         db = store.connect(self.database)
@@ -294,7 +329,7 @@ class ImportJob:
         try:
             mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
             plan, report = plan_and_report(db, self.form, self.office_id, prepared, mapping,
-                                           pending["area"], self.parameters)
+                                           pending["area"], self.parameters, self.hidden)
             state.update(phase="scrittura", total=len(plan.rows))
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
@@ -321,11 +356,10 @@ class ImportJob:
 @requires("import.run")
 def progress(token: str):
     state = PROGRESS.get(token)
-    if state is None:
+    if state is None or state.get("user_id") != current_user.id:
         abort(404)
     if state["import_id"]:
-        session.get("importazioni", {}).pop(token, None)
-        session.modified = True
+        import_store.wizard_delete(get_db(), token, current_user.id)
         done = url_for("imports.report", import_id=state["import_id"])
         if request.headers.get("HX-Request"):  # a poll: htmx loads the whole report page
             return "", 200, {"HX-Redirect": done}
@@ -337,21 +371,32 @@ def progress(token: str):
 @bp.route("/<int:import_id>")
 @requires("import.run")
 def report(import_id: int):
+    record = _import_record(import_id)
+    audit("read", "import", import_id)
+    form = get_catalog().forms.get(record["form_id"])
+    return render_template("imports/report.html", record=record,
+                           form_title=form_title(form) if form else record["form_id"])
+
+
+def _import_record(import_id: int) -> dict:
+    """An import of the user's office that the user may open (access.may_open_import); 404
+    otherwise, as for an import that does not exist; a refusal is audited."""
     try:
         record = import_store.get(get_db(), current_user.office_id, import_id)
     except store.NotFound:
         abort(404)
-    audit("read", "import", import_id)
-    return render_template("imports/report.html", record=record)
+    if not access.may_open_import(current_user, record):
+        audit("denied", "import", import_id)
+        abort(404)
+    return record
 
 
 @bp.route("/<int:import_id>/esito.xlsx")
 @requires("import.run")
 def report_file(import_id: int):
-    try:
-        content = import_store.report(get_db(), current_user.office_id, import_id)
-    except store.NotFound:
-        abort(404)
+    _import_record(import_id)
+    content = import_store.report(get_db(), current_user.office_id, import_id)
+    audit("download", "import", import_id)
     return send_file(io.BytesIO(content or b""), as_attachment=True,
                      download_name=f"esito-importazione-{import_id}.xlsx")
 
@@ -359,6 +404,7 @@ def report_file(import_id: int):
 @bp.route("/<int:import_id>/annulla", methods=["POST"])
 @requires("import.run")
 def cancel(import_id: int):
+    _import_record(import_id)
     try:
         counts = undo(get_db(), current_user.office_id, import_id, current_user.id)
     except store.NotFound:
@@ -378,8 +424,7 @@ def export(form_id: str):
     if form is None:
         abort(404)
     output = io.BytesIO()
-    hidden = frozenset() if access.sees_sensitive(current_user) else frozenset(
-        form.sensitive_fields())
+    hidden = _hidden(form)
     count = export_form(form, entry_store.for_export(get_db(), current_user.office_id, form_id),
                         output, hidden)
     audit("export", "form", detail={"modulo": form_id, "schede": count})
