@@ -8,7 +8,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ZIP_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".ods"}
-EXTENSIONS = SPREADSHEET_EXTENSIONS | {".csv", ".txt"}
+TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
+EXTENSIONS = SPREADSHEET_EXTENSIONS | TEXT_EXTENSIONS | {".zip"}
+EXCEL_CELL_CHARS = 32_767  # the longest text Excel itself puts in a cell
 
 
 class ImportFileError(Exception):
@@ -26,12 +28,15 @@ class Limits:
     max_columns: int = 200
     memory_bytes: int = 1536 * 1024 * 1024
     seconds: int = 120
+    max_cell_chars: int = EXCEL_CELL_CHARS
+    max_text_bytes: int = 100 * 1024 * 1024  # all the text of a sheet, as the server holds it
 
     @classmethod
     def from_config(cls, config) -> "Limits":
         """The caps from the app's settings (IMPORT_MAX_MB, IMPORT_MAX_UNCOMPRESSED_MB,
         IMPORT_MAX_RATIO, IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS, IMPORT_MEMORY_MB,
-        IMPORT_SECONDS); a setting left out keeps its default."""
+        IMPORT_SECONDS, IMPORT_MAX_CELL_CHARS, IMPORT_MAX_TEXT_MB); a setting left out keeps
+        its default."""
         mb, default = 1024 * 1024, cls()
 
         def get(key: str, fallback: int, unit: int = 1) -> int:
@@ -44,7 +49,9 @@ class Limits:
                    max_rows=get("IMPORT_MAX_ROWS", default.max_rows),
                    max_columns=get("IMPORT_MAX_COLUMNS", default.max_columns),
                    memory_bytes=get("IMPORT_MEMORY_MB", default.memory_bytes, mb),
-                   seconds=get("IMPORT_SECONDS", default.seconds))
+                   seconds=get("IMPORT_SECONDS", default.seconds),
+                   max_cell_chars=get("IMPORT_MAX_CELL_CHARS", default.max_cell_chars),
+                   max_text_bytes=get("IMPORT_MAX_TEXT_MB", default.max_text_bytes, mb))
 
 
 def precheck(path: Path, original_name: str, limits: Limits) -> str:
@@ -53,7 +60,8 @@ def precheck(path: Path, original_name: str, limits: Limits) -> str:
     if extension not in EXTENSIONS:
         shown = extension or "senza estensione"
         raise ImportFileError(f"«{original_name}»: formato non supportato ({shown}). Sono "
-                              "accettati .xlsx, .xlsm, .xls, .xlsb, .ods e .csv.")
+                              "accettati .xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .txt "
+                              "e un archivio .zip con dentro un solo CSV.")
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -77,10 +85,13 @@ def precheck(path: Path, original_name: str, limits: Limits) -> str:
     elif extension == ".xls" and not head.startswith(OLE_MAGIC):
         raise ImportFileError(f"«{original_name}» non è un file .xls valido: il contenuto non "
                               "corrisponde all'estensione.")
-    elif extension in (".csv", ".txt"):
-        if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
-            raise ImportFileError(f"«{original_name}» è un file Excel, non un CSV: usa "
-                                  "l'estensione giusta.")
+    elif extension in TEXT_EXTENSIONS or extension == ".zip":
+        if head.startswith(ZIP_MAGIC) or extension == ".zip":
+            zipped_text(path, original_name, limits)
+            return "csvzip"
+        if head.startswith(OLE_MAGIC):
+            raise ImportFileError(f"«{original_name}» è un file Excel 97-2003 (.xls), non un "
+                                  "testo CSV: caricalo con l'estensione .xls.")
         return "csv"
     return extension.lstrip(".")
 
@@ -92,12 +103,7 @@ def _head(path: Path) -> bytes:
 
 def _check_zip(path: Path, original_name: str, limits: Limits) -> None:
     """A zip bomb is refused by its own table of contents, before anything is inflated."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(f"«{original_name}» è danneggiato o incompleto (archivio non "
-                              "leggibile): salvalo di nuovo dal programma di origine.") from exc
+    members = _members(path, original_name)
     total = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
     if total > limits.max_uncompressed or total / packed > limits.max_ratio:
@@ -105,3 +111,49 @@ def _check_zip(path: Path, original_name: str, limits: Limits) -> None:
                               "una volta aperto: troppo per un registro (possibile file "
                               "malevolo). Il massimo è "
                               f"{limits.max_uncompressed // (1024 * 1024)} MB.")
+    strings = sum(m.file_size for m in members
+                  if m.filename.lower().endswith("sharedstrings.xml"))
+    if strings > 2 * limits.max_text_bytes:
+        raise ImportFileError(f"«{original_name}» contiene {strings // (1024 * 1024)} MB di "
+                              "testo: troppo per un registro (possibile file malevolo). Il "
+                              f"massimo è {limits.max_text_bytes // (1024 * 1024)} MB.")
+
+
+def zipped_text(path: Path, original_name: str, limits: Limits) -> str:
+    """The one CSV inside a ZIP archive (a zipped export), checked as any upload is;
+    an archive that is really a workbook, or holds something else, is named as it is."""
+    members = _members(path, original_name)
+    names = {m.filename for m in members}
+    if "[Content_Types].xml" in names:
+        raise ImportFileError(f"«{original_name}» è un file Excel (.xlsx), non un CSV: "
+                              "caricalo con l'estensione .xlsx.")
+    if "mimetype" in names and "content.xml" in names:
+        raise ImportFileError(f"«{original_name}» è un foglio OpenDocument (.ods), non un CSV: "
+                              "caricalo con l'estensione .ods.")
+    files = [m for m in members if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+             and not Path(m.filename).name.startswith(".")]
+    texts = [m for m in files if Path(m.filename).suffix.lower() in TEXT_EXTENSIONS]
+    if len(files) != 1 or len(texts) != 1:
+        listed = ", ".join(m.filename for m in files[:5]) or "nessun file"
+        raise ImportFileError(f"«{original_name}» è un archivio ZIP che non contiene un solo "
+                              f"file CSV (contiene: {listed}): estrai il CSV e caricalo da "
+                              "solo.")
+    member = texts[0]
+    if member.flag_bits & 0x1:
+        raise ImportFileError(f"«{original_name}» è un archivio ZIP protetto da password: "
+                              "estrai il CSV e caricalo da solo.")
+    if member.file_size > limits.max_bytes or \
+            member.file_size / max(1, member.compress_size) > limits.max_ratio:
+        raise ImportFileError(f"«{original_name}»: il CSV nell'archivio si espande a "
+                              f"{member.file_size // (1024 * 1024)} MB: il massimo è "
+                              f"{limits.max_bytes // (1024 * 1024)} MB.")
+    return member.filename
+
+
+def _members(path: Path, original_name: str) -> list[zipfile.ZipInfo]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(f"«{original_name}» è danneggiato o incompleto (archivio non "
+                              "leggibile): salvalo di nuovo dal programma di origine.") from exc

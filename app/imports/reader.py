@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .limits import ImportFileError, Limits, precheck
+from .limits import ImportFileError, Limits, precheck, zipped_text
 
 CHILD = Path(__file__).with_name("child.py")
 
@@ -48,6 +48,7 @@ class RawSheet:
     first_row: int
     rows: Rows
     width: int = 0  # the widest row
+    encoding: str | None = None  # a text file's encoding as found, e.g. "DOS (code page 850)"
 
 
 def read_file(path: str | Path, original_name: str, sheet: str | None = None,
@@ -58,7 +59,9 @@ def read_file(path: str | Path, original_name: str, sheet: str | None = None,
     kind = precheck(path, original_name, limits)
     request = {"path": str(path), "kind": kind, "sheet": sheet, "max_rows": limits.max_rows,
                "max_columns": limits.max_columns, "memory_bytes": limits.memory_bytes,
-               "seconds": limits.seconds}
+               "seconds": limits.seconds, "max_bytes": limits.max_bytes,
+               "max_cell_chars": limits.max_cell_chars, "max_text_bytes": limits.max_text_bytes,
+               "member": zipped_text(path, original_name, limits) if kind == "csvzip" else None}
     # -P: the script's folder is not put on the path (nothing there can shadow a module).
     # Not -I or -s: packages installed in the user's site (pip --user) must stay visible.
     with subprocess.Popen([sys.executable, "-P", str(CHILD)], stdin=subprocess.PIPE,
@@ -84,7 +87,7 @@ def read_file(path: str | Path, original_name: str, sheet: str | None = None,
                               "isolata in fondo al foglio, come XFD1048576). Salvalo di nuovo "
                               "con solo i dati del registro.")
     return RawSheet(answer["sheets"], answer["sheet"], answer["first_row"], answer["rows"],
-                    answer["width"])
+                    answer["width"], answer.get("encoding"))
 
 
 def _receive(stream) -> dict:
