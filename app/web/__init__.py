@@ -94,8 +94,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        app.logger.exception("errore non gestito")
-        return render_error(500)
         if not_writable(error):  # full disk, read-only file: say so, keep what was typed
             app.logger.error("il database non accetta scritture: %s", error)
             return render_unwritable()
+        app.logger.exception("errore non gestito")
+        return render_error(500)
