@@ -22,9 +22,9 @@ from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import range_boundaries
 
+from ..definitions.fieldtypes.xmlsafe import strip_illegal
 from .values import Importo, SiNo, etichetta, text_environment
 
-from ..definitions.fieldtypes.xmlsafe import strip_illegal
 FOR_ROW = re.compile(r"^\s*\{%-?\s*(?:r\s+|tr\s+)?for\s+(\w+)\s+in\s+(.+?)\s*-?%\}", re.S)
 ONLY_EXPR = re.compile(r"^\s*\{\{((?:(?!\{\{|\}\}).)+)\}\}\s*$", re.S)  # one placeholder
 REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
