@@ -22,6 +22,7 @@ ACTIONS = {
     "update": _l("Modifica"),
     "delete": _l("Spostamento nel cestino"),
     "restore": _l("Ripristino dal cestino"),
+    "discard": _l("Annullamento di una scheda nuova mai salvata"),
     "search": _l("Ricerca"),
     "close": _l("Chiusura della pratica"),
     "reopen": _l("Riapertura della pratica"),

@@ -273,3 +273,51 @@ def test_batch_progress_moves_per_document(app, three_cases, monkeypatch):  # no
                     mp_context=multiprocessing.get_context("fork"))
     assert seen[-1] == 3
     assert any(0 < done < 3 for done in seen), seen
+
+
+# --- f. "Nuova scheda" then "Annulla" leaves nothing behind -----------------------------------
+
+def _new_sheet(client, case_id):
+    page = client.get(f"/pratiche/{case_id}")
+    response = client.post(f"/pratiche/{case_id}/schede/nuova",
+                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
+    return int(re.search(r"/schede/(\d+)", response.headers["Location"]).group(1))
+
+
+def _cancel(client, entry_id):
+    page = client.get(f"/schede/{entry_id}/modifica")
+    assert f'formaction="/schede/{entry_id}/annulla"' in page.get_data(as_text=True)
+    return client.post(f"/schede/{entry_id}/annulla", data={
+        "csrf_token": csrf_from(page), "cognome": "Rossi"}, follow_redirects=True)
+
+
+def test_cancelling_a_new_sheet_does_not_keep_it(client, auth, world, db):
+    auth.login("as_a")
+    case_id = world["cases"]["A"]
+    entry_id = _new_sheet(client, case_id)
+    html = _cancel(client, entry_id).get_data(as_text=True)
+    assert "Scheda annullata" in html
+    assert "nessuna scheda" in html and f"/schede/{entry_id}" not in html
+    assert db.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM entry_revisions").fetchone()[0] == 0
+
+
+def test_cancelling_a_saved_sheet_keeps_it(client, auth, world, db):
+    auth.login("as_a")
+    entry_id = _new_sheet(client, world["cases"]["A"])
+    page = client.get(f"/schede/{entry_id}/modifica")
+    client.post(f"/schede/{entry_id}/modifica", data={
+        "csrf_token": csrf_from(page), "cartella_rev": "1", "_azione": "bozza",
+        "cognome": "Rossi", "figli": "2"})
+    response = _cancel(client, entry_id)
+    assert "Scheda annullata" not in response.get_data(as_text=True)
+    assert db.execute("SELECT rev FROM entries WHERE id = ?", [entry_id]).fetchone()[0] == 2
+
+
+def test_someone_elses_new_sheet_is_not_discarded(app, client, auth, world, db):
+    auth.login("as_a")
+    entry_id = _new_sheet(client, world["cases"]["A"])
+    other = app.test_client()
+    Auth(other).login("coord_a")
+    _cancel(other, entry_id)
+    assert db.execute("SELECT COUNT(*) FROM entries WHERE id = ?", [entry_id]).fetchone()[0] == 1

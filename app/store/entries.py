@@ -169,6 +169,24 @@ def restore(db: Database, entry_id: int) -> None:
                    [entry_id])
 
 
+def discard_unsaved(db: Database, entry_id: int, user_id: int) -> bool:
+    """Delete a sheet its creator opened and left without ever saving it (only its first
+    revision, from the web, no document made from it); False, and nothing done, otherwise."""
+    with atomic(db):
+        row = db.execute("SELECT rev, created_by, import_id FROM entries WHERE id = ? "
+                         "AND deleted_at IS NULL", [entry_id]).fetchone()
+        if row is None or row[0] != 1 or row[1] != user_id or row[2] is not None:
+            return False
+        if db.execute("SELECT 1 FROM documents WHERE entry_id = ? LIMIT 1",
+                      [entry_id]).fetchone():
+            return False
+        for statement in ("DELETE FROM entry_autosaves WHERE entry_id = ?",
+                          "DELETE FROM entry_revisions WHERE entry_id = ?",
+                          "DELETE FROM entries WHERE id = ?"):
+            db.execute(statement, [entry_id])
+    return True
+
+
 def put_autosave(db: Database, entry_id: int, user_id: int, base_rev: int, data: dict) -> str:
     """Keep the latest unsaved typing of a user on an entry (one slot per user)."""
     at = now_iso()

@@ -263,6 +263,20 @@ def discard_autosave(entry_id: int):
     return redirect(url_for("entries.edit", entry_id=entry_id))
 
 
+@bp.route("/schede/<int:entry_id>/annulla", methods=["POST"])
+@requires("entry.write")
+def cancel(entry_id: int):
+    """'Annulla' on a sheet: a new sheet never saved is not kept; a saved one stays as it was."""
+    sheet = Sheet(entry_id, audit_action=None)
+    if entry_store.discard_unsaved(get_db(), entry_id, current_user.id):
+        audit("discard", "entry", entry_id, person_id=sheet.case["person_id"],
+              detail={"modulo": sheet.form.id})
+        flash(_("Scheda annullata: non era mai stata salvata, quindi non è stata conservata."),
+              "info")
+        return redirect(url_for("cases.view", case_id=sheet.case["id"]))
+    return redirect(url_for("entries.view", entry_id=entry_id))
+
+
 @bp.route("/schede/<int:entry_id>/revisioni")
 @requires("entry.read")
 def revisions(entry_id: int):

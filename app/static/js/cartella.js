@@ -54,3 +54,55 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
 });
+
+// A sheet being filled: warn before leaving the page with changes not yet kept (neither saved
+// nor autosaved), and keep them (autosave at once) when the user leaves through another form
+// of the page, such as "Esci" or the language switch.
+(function () {
+  var sheet = document.getElementById("scheda");
+  var autosave = document.getElementById("autosave-status");
+  if (!sheet || !autosave) { return; }
+  var dirty = false;
+  var leaving = false;
+
+  function mark() { dirty = true; }
+  sheet.addEventListener("input", mark);
+  sheet.addEventListener("change", mark);
+  sheet.addEventListener("submit", function (event) {
+    var question = event.submitter && event.submitter.getAttribute("data-confirm-if-changed");
+    if (question && dirty && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    leaving = true;
+    setTimeout(function () { if (event.defaultPrevented) { leaving = false; } }, 0);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt === autosave && event.detail.successful) { dirty = false; }
+  });
+
+  function flush() {
+    return fetch(autosave.getAttribute("hx-post"), {
+      method: "POST", body: new FormData(sheet), credentials: "same-origin", keepalive: true
+    }).then(function (response) { if (response.ok) { dirty = false; } });
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty || leaving) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form === sheet || !dirty || form.dataset.cartellaFlushed) { return; }
+    event.preventDefault();
+    var submitter = event.submitter;
+    function go() {
+      form.dataset.cartellaFlushed = "1";
+      leaving = true;
+      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+    }
+    flush().then(go, go);
+  });
+})();
