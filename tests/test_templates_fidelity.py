@@ -7,13 +7,21 @@ with images, drop-down lists, conditional formats, a used range of the whole she
 
 import io
 import re
+import zipfile
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
-from tests.conftest import Auth, csrf_from
+from app import create_app
+from app.catalog import Catalog
+from app.definitions import load_library
+from app.documents.service import template_problems
+from tests.conftest import FIXTURES, Auth, csrf_from
+from tests.test_templates import docx_text
 from tests.test_entries import COMPLETE, _post
 
+OTHERS = FIXTURES / "templates_others"
 PAYLOADS = ["{{ persona.codice_fiscale }}",
             "{% for p in pratiche %}{{ p.persona.codice_fiscale }}{% endfor %}"]
 
@@ -22,6 +30,14 @@ def _workbook_text(content: bytes) -> str:
     workbook = load_workbook(io.BytesIO(content))
     return "\n".join(str(cell.value) for sheet in workbook.worksheets
                      for cell in sheet._cells.values() if cell.value is not None)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app with the corpus as its Word templates and the test registers as its Excel ones."""
+    return create_app({"INSTANCE_PATH": tmp_path / "instance", "TESTING": True,
+                       "FORMS_DIR": str(FIXTURES / "forms"), "DOC_TEMPLATES_DIR": str(OTHERS),
+                       "SPREADSHEETS_DIR": str(FIXTURES / "spreadsheets")})
 
 
 @pytest.fixture
@@ -77,3 +93,105 @@ def test_a_repeated_row_is_bounded(tmp_path):
     assert [filled.cell(row=r, column=1).value for r in (1, 2, 3)] == [0, 1, 2]
     with pytest.raises(RepeatLimitError, match=r"più di 10\.000 elementi"):
         render_xlsx(path, {"righe": range(MAX_REPEATED_ROWS + 1)})
+
+
+# --- files written by others ------------------------------------------------------------------
+
+
+
+@pytest.fixture
+def produce(client, sheet):
+    """Download a template of the corpus for a complete sheet of office A's case."""
+    entry = sheet
+    assert _post(client, entry, "completa", **{
+        **COMPLETE, "familiari-1-nome": "Bruno Rossi", "familiari-1-parentela": "fratello",
+        "familiari-1-convivente": "si"}).status_code == 302
+
+    def download(template_id: str, fmt: str = "docx"):
+        page = client.get(f"/schede/{entry}")
+        response = client.post(f"/schede/{entry}/documenti/{template_id}",
+                                data={"csrf_token": csrf_from(page), "formato": fmt})
+        assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+        return response
+
+    return download
+
+
+def test_the_corpus_passes_lint_quickly():
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    templates, problems = template_problems(catalog, OTHERS)
+    assert problems == []
+    assert set(templates) == {"autocorretto", "salvato_da_libreoffice", "tabelle_docxtpl",
+                              "logo", "elenchi_x14", "foglio_intero", "pivot"}
+
+
+def test_docxtpl_inserts_are_refused_naming_the_construct():
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    _, problems = template_problems(catalog, OTHERS / "rifiutati")
+    messages = [p.message for p in problems]
+    assert len(messages) == 2
+    assert "«{{r scheda.cognome}}» inserisce un testo formattato di docxtpl (RichText)" in \
+        messages[0] and "scrivere «{{ scheda.cognome }}»" in messages[0]
+    assert "paragrafo 1" in messages[0] and "«Nome: {{r scheda.cognome}}»" in messages[0]
+    assert "(Subdoc)" in messages[1] and "scrivere «{{ scheda.descrizione }}»" in messages[1]
+    assert not any("expected token" in m for m in messages)
+
+
+@pytest.mark.parametrize("template_id", ["autocorretto", "salvato_da_libreoffice"])
+def test_a_letter_typed_in_word_renders_as_typed(produce, template_id):
+    response = produce(template_id)
+    text = docx_text(response.data)
+    assert "Descrizione: Vive solo.\nFiglia vicina: D'Angelo & C. <bene>" in text
+    assert "Invalidità riconosciuta al 74%." in text and "Nessuna invalidità" not in text
+    assert "Ente: Comune & Ambito – sì" in text
+    assert "Familiari: Anna Rossi, Bruno Rossi" in text
+    assert "Ufficio A & Servizi sociali – PEC non indicata & da chiedere" in text
+    assert "Ufficio A – riservato & personale" in text
+    assert "&amp;" not in text and "{{" not in text and "{%" not in text
+    assert "Rossi.docx" in response.headers["Content-Disposition"]
+
+
+def test_docxtpl_table_tags_work(produce):
+    document = Document(io.BytesIO(produce("tabelle_docxtpl").data))
+    table = document.tables[0]
+    cells = [[cell.text for cell in row.cells] for row in table.rows]
+    assert cells[1] == ["Anna Rossi", "Figlio/a", "Rossi"]
+    assert cells[2][:2] == ["Bruno Rossi", "Fratello/sorella"]
+    assert cells[-1][0] == "Totale familiari: 2"
+    xml = table._tbl.xml
+    assert 'w:fill="DDEEFF"' in xml  # {% cellbg %}: the cohabiting relative's row
+    assert 'w:val="restart"' in xml and 'w:val="continue"' in xml  # {% vm %}
+    assert '<w:gridSpan w:val="2"/>' in xml  # {% colspan 2 %}
+
+
+def test_excel_logo_is_kept(produce):
+    content = produce("logo", "xlsx").data
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert any(name.startswith("xl/media/") for name in names)
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["B4"].value == "Rossi" and sheet._images
+
+
+def test_excel_drop_down_lists_and_conditional_formats_are_kept(produce):
+    content = produce("elenchi_x14", "xlsx").data
+    xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<x14:dataValidation " in xml and "Liste!$A$1:$A$3" in xml
+    assert "<x14:conditionalFormatting" in xml and 'Liste!$B$1="evidenzia"' in xml
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert [sheet["A4"].value, sheet["A5"].value] == ["Anna Rossi", "Bruno Rossi"]
+
+
+def test_excel_used_range_of_the_whole_sheet_is_not_walked(produce):
+    sheet = load_workbook(io.BytesIO(produce("foglio_intero", "xlsx").data)).active
+    assert [sheet["A1"].value, sheet["A2"].value, sheet["A3"].value] == \
+        ["Rossi", "Anna Rossi", "Bruno Rossi"]
+    assert (1048576, 16384) not in sheet._cells  # formatting pushed off the sheet is dropped
+
+
+def test_excel_pivot_table_reads_every_repeated_row(produce):
+    content = produce("pivot", "xlsx").data
+    workbook = load_workbook(io.BytesIO(content))
+    [pivot] = workbook["Pivot"]._pivots
+    assert pivot.cache.cacheSource.worksheetSource.ref == "A1:B3"
+    assert pivot.cache.refreshOnLoad
+    assert [c.value for c in workbook["Dati"]["3"]] == ["Fratello/sorella", "Bruno Rossi"]

@@ -12,12 +12,14 @@ Conventions for template authors (docs/modelli.md):
 import copy
 import io
 import re
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import range_boundaries
@@ -43,6 +45,7 @@ def _text_template(source: str):
 
 
 MAX_REPEATED_ROWS = 10_000
+MAX_ROW = 1_048_576  # the last row of a sheet
 
 
 class RepeatLimitError(ValueError):
@@ -51,13 +54,79 @@ class RepeatLimitError(ValueError):
 
 def render_xlsx(template: Path | bytes, context: dict) -> bytes:
     """Fill an .xlsx template with the context; return the workbook's bytes."""
-    source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
-    workbook = load_workbook(source)
+    raw = template if isinstance(template, bytes) else Path(template).read_bytes()
+    workbook = load_workbook(io.BytesIO(raw))
     for sheet in workbook.worksheets:
         _fill_sheet(sheet, context)
+        for pivot in sheet._pivots:  # the author's pivot tables show the filled data
+            pivot.cache.refreshOnLoad = True
     out = io.BytesIO()
     workbook.save(out)
+    return keep_extensions(raw, out.getvalue())
+
+
+# Worksheet extensions (x14) openpyxl drops on reading, that hold only XML of their own:
+# drop-down lists fed by another sheet, conditional formats, sparklines, ignored errors.
+KEPT_EXTENSIONS = {
+    "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": "elenchi a discesa (convalida dei dati)",
+    "{78C0D931-6437-407D-A8EE-F0AAD7539E65}": "formattazioni condizionali",
+    "{05C60535-1F16-4FD2-B633-F4F36F0B64E0}": "grafici sparkline",
+    "{01252117-D84E-4E92-8308-4BE1C098FCBB}": "errori ignorati",
+    "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}": "intervalli protetti",
+}
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def sheet_extensions(raw: bytes) -> dict[str, list]:
+    """Each sheet's title -> its x14 extensions (lxml elements), read from the .xlsx bytes."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        found = {}
+        for title, part in _sheet_parts(archive).items():
+            if part in archive.namelist():
+                root = etree.fromstring(archive.read(part), _PARSER)
+                found[title] = root.findall("m:extLst/m:ext", NS)
+        return {title: exts for title, exts in found.items() if exts}
+
+
+def keep_extensions(template: bytes, filled: bytes) -> bytes:
+    """Put back into the filled workbook the sheet extensions of the template openpyxl lost."""
+    kept = {title: [ext for ext in exts if ext.get("uri", "").upper() in KEPT_EXTENSIONS]
+            for title, exts in sheet_extensions(template).items()}
+    kept = {title: exts for title, exts in kept.items() if exts}
+    if not kept:
+        return filled
+    source = zipfile.ZipFile(io.BytesIO(filled))
+    parts = {part: kept[title] for title, part in _sheet_parts(source).items() if title in kept}
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename in parts and b"<extLst" not in data:
+                block = "<extLst>" + "".join(etree.tostring(ext, encoding="unicode")
+                                             for ext in parts[item.filename]) + "</extLst>"
+                head, _, _ = data.rpartition(b"</worksheet>")
+                data = head + block.encode("utf-8") + b"</worksheet>"
+            target.writestr(item, data)
     return out.getvalue()
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> the path of its XML part in the package."""
+    workbook = etree.fromstring(archive.read("xl/workbook.xml"), _PARSER)
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), _PARSER)
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("rel:Relationship",
+                                                                           NS)}
+    parts = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", NS):
+        target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else \
+            "xl/" + target
+    return parts
 
 
 def template_cells(sheet) -> list:
@@ -145,6 +214,12 @@ def _insert_rows(sheet, row_number: int, count: int) -> None:
                        key=lambda c: c.row, reverse=True):
         del sheet._cells[(cell.row, cell.column)]
         cell.row += count
+        if cell.row > MAX_ROW:  # pushed off the sheet: only formatting may go, never content
+            if cell.value is not None:
+                raise RepeatLimitError(f"le righe aggiunte spingerebbero la cella "
+                                       f"{cell.column_letter}{cell.row - count} oltre l'ultima "
+                                       "riga del foglio")
+            continue
         sheet._cells[(cell.row, cell.column)] = cell
     for merged in list(sheet.merged_cells.ranges):
         if merged.min_row > row_number:
@@ -152,6 +227,11 @@ def _insert_rows(sheet, row_number: int, count: int) -> None:
     for cell in list(sheet._cells.values()):
         if cell.data_type == "f" and isinstance(cell.value, str) and cell.row != row_number:
             cell.value = _grow_formula(cell.value, row_number, count)
+    for other in sheet.parent.worksheets:  # a pivot table reading the rows grows with them
+        for pivot in other._pivots:
+            source = pivot.cache.cacheSource.worksheetSource
+            if source is not None and source.ref and source.sheet == sheet.title:
+                source.ref = _grow_reference(source.ref, row_number, count)
 
 
 def _grow_formula(formula: str, row_number: int, count: int) -> str:

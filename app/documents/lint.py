@@ -16,10 +16,23 @@ from jinja2 import TemplateSyntaxError, nodes
 from ..catalog import Catalog
 from ..definitions import Form, Problem
 from ..definitions.loader import CASE_FIELDS, PERSON_FIELDS
+from .excel import KEPT_EXTENSIONS, is_placeholder, sheet_extensions, template_cells
 from .templates import Template
-from .word import environment
+from .word import WordTemplate, environment, tag_source
 
-TAG = re.compile(r"\{\{(.*?)\}\}|\{%-?\s*(?:p|tr|tc|r)?\s+(.*?)\s*-?%\}", re.S)
+# Every tag, however it is spaced ({%if x%} too): the lint must see what Jinja will run.
+TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+# docxtpl's prefixes, spelt as docxtpl recognises them: the letters, then one space.
+PREFIX = re.compile(r"^(p|tr|tc|r) ")
+KEYWORD = re.compile(r"^(\w+)\s*(.*)$", re.S)
+DOCXTPL_INSERTS = {
+    "r": "inserisce un testo formattato di docxtpl (RichText), che Cartella non fornisce",
+    "p": "inserisce un sottodocumento di docxtpl (Subdoc), che Cartella non fornisce",
+    "tr": "inserisce una riga di tabella già pronta in XML, che Cartella non fornisce",
+    "tc": "inserisce una cella di tabella già pronta in XML, che Cartella non fornisce",
+}
+TABLE_MARKS = {"vm": "unisce in verticale le celle ripetute", "hm": "unisce in orizzontale "
+               "le celle ripetute"}
 FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
 ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "bozza",
          "pratiche", "periodo", "loop", "range", "true", "false", "none", "True", "False", "None"}
@@ -64,11 +77,10 @@ def xlsx_texts(path: Path) -> Iterator[Located]:
 
     workbook = load_workbook(str(path))
     for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and ("{{" in cell.value or "{%" in cell.value):
-                    yield Located(f"foglio «{sheet.title}», cella {cell.coordinate}", cell.value,
-                                  cell.row)
+        for cell in template_cells(sheet):
+            if is_placeholder(cell.value):
+                yield Located(f"foglio «{sheet.title}», cella {cell.coordinate}", cell.value,
+                              cell.row)
 
 
 class _Scope:
@@ -128,17 +140,45 @@ class TemplateLinter:
                 scope, row = _Scope(), located.line  # an Excel loop lives in its row
             for match in TAG.finditer(located.text):
                 if match.group(1) is not None:
-                    self._expression(match.group(1), scope, located)
+                    self._print_tag(tag_source(match.group(1)), scope, located)
                 else:
-                    self._statement(match.group(2).strip(), scope, located, excel)
+                    self._statement_tag(tag_source(match.group(2)), scope, located, excel)
         if scope.loops and not excel:
             name = scope.stack[scope.loops[-1]][0]
             self._problem(1, f"manca {{% endfor %}} per il ciclo su '{name}'", None)
         return self.problems
 
-    def _statement(self, statement: str, scope: _Scope, located: Located, excel: bool) -> None:
-        keyword = statement.split(" ", 1)[0]
-        body = statement[len(keyword):].strip()
+    def _print_tag(self, source: str, scope: _Scope, located: Located) -> None:
+        """{{ x }}; docxtpl's {{r x}}, {{p x}}... insert objects Cartella never provides."""
+        source = source.removeprefix("-").removesuffix("-")
+        prefix = PREFIX.match(source)
+        if prefix:
+            rest = source[prefix.end():].strip()
+            self._problem(1, f"«{{{{{prefix.group(1)} {rest}}}}}» {DOCXTPL_INSERTS[prefix.group(1)]}"
+                          f": scrivere «{{{{ {rest} }}}}» (il valore prende la formattazione "
+                          "del testo in cui sta)", located)
+            return
+        self._expression(source, scope, located)
+
+    def _statement_tag(self, source: str, scope: _Scope, located: Located, excel: bool) -> None:
+        """{% ... %} with docxtpl's prefix ({%p if %}, {%tr for %}) taken off as docxtpl does."""
+        source = source.removeprefix("-")
+        prefix = PREFIX.match(source)
+        statement = source[prefix.end():] if prefix else source
+        statement = statement.strip().removesuffix("-").strip()
+        match = KEYWORD.match(statement)
+        if not match:
+            self._problem(1, "istruzione vuota «{% %}»", located)
+            return
+        keyword, body = match.group(1), match.group(2).strip()
+        if excel and prefix and keyword != "for":
+            self._problem(1, f"«{{%{prefix.group(1)} %}}» vale solo nei modelli Word: in Excel "
+                          f"scrivere «{{% {statement} %}}»", located)
+            return
+        self._statement(keyword, body, statement, scope, located, excel)
+
+    def _statement(self, keyword: str, body: str, statement: str, scope: _Scope,
+                   located: Located, excel: bool) -> None:
         if keyword == "for":
             match = FOR.match(statement)
             if not match:
@@ -158,6 +198,16 @@ class TemplateLinter:
             name, _, expr = body.partition("=")
             self._expression(expr, scope, located)
             scope.stack.append((name.strip(), None))
+        elif keyword in ("colspan", "cellbg") and not excel:
+            self._expression(body, scope, located)  # docxtpl: a cell's span or background
+        elif keyword in TABLE_MARKS and not excel and not body:
+            if not scope.loops:
+                self._problem(1, f"«{{% {keyword} %}}» {TABLE_MARKS[keyword]}: va in una cella "
+                              "di una riga ripetuta da un ciclo «{%tr for ... %}» o "
+                              "«{%tc for ... %}»", located)
+        elif keyword in DOCXTPL_INSERTS:
+            self._problem(1, f"«{{% {keyword} ... %}}»: il prefisso «{keyword}» va scritto "
+                          f"attaccato alla parentesi, «{{%{keyword} {body} %}}»", located)
         elif keyword not in ("else", "endif", "endset"):
             self._problem(1, f"istruzione «{keyword}» non ammessa nei modelli", located)
 
@@ -283,26 +333,70 @@ def _hint(word: str, candidates) -> str:
 
 
 def lint_template(template: Template, catalog: Catalog) -> list[Problem]:
-    """Every problem of one template."""
-    problems = TemplateLinter(template, catalog).run()
-    if not template.definition.is_excel:
-        problems += _whole_document_syntax(template)
+    """Every problem of one template; a file its reader cannot open is one clear problem."""
+    try:
+        problems = TemplateLinter(template, catalog).run()
+        if template.definition.is_excel:
+            return problems + _lost_extensions(template)
+        return problems + _whole_document_syntax(template)
+    except Exception as exc:  # noqa: BLE001 - a file written by another tool: say why, no traceback
+        kind = "Excel" if template.definition.is_excel else "Word"
+        return [Problem(str(template.path), 1, f"modello '{template.id}': il file {kind} non si "
+                        f"può leggere ({type(exc).__name__}: {exc}); aprirlo e salvarlo di nuovo "
+                        "come .xlsx o .docx, o togliere l'elemento indicato")]
+
+
+LOST_EXTENSIONS = {
+    "{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}": "filtri dei dati (slicer)",
+    "{3A4CF648-6AED-40F4-86FF-DC5316D8AED3}": "filtri dei dati (slicer)",
+    "{7E03D99C-DC04-49D9-9315-930204A7B6E9}": "sequenze temporali",
+    "{F7C9EE02-42E1-4005-9D12-6889AFFD525C}": "componenti aggiuntivi web",
+}
+
+
+def _lost_extensions(template: Template) -> list[Problem]:
+    """Excel features openpyxl would drop and Cartella cannot put back: said before use."""
+    problems = []
+    for title, extensions in sheet_extensions(template.path.read_bytes()).items():
+        lost = sorted({LOST_EXTENSIONS.get(uri, f"estensioni di Excel {uri}")
+                       for uri in (ext.get("uri", "").upper() for ext in extensions)
+                       if uri not in KEPT_EXTENSIONS})
+        if lost:
+            problems.append(Problem(str(template.path), 1, (
+                f"modello '{template.id}', foglio «{title}»: contiene {', '.join(lost)}, che "
+                "andrebbero persi nei documenti prodotti: toglierli dal modello")))
     return problems
 
 
 def _whole_document_syntax(template: Template) -> list[Problem]:
-    """Unbalanced blocks show only when the whole document is parsed, as docxtpl will."""
-    from docxtpl import DocxTemplate
-
-    document = DocxTemplate(str(template.path))
+    """Unbalanced blocks show only when each part is parsed whole, as docxtpl will parse it."""
+    document = WordTemplate(str(template.path))
     document.init_docx()
-    xml = document.patch_xml(document.get_xml())
-    try:
-        environment().parse(xml)
-    except TemplateSyntaxError as exc:
-        return [Problem(str(template.path), 1, f"modello '{template.id}', struttura non valida: "
-                        f"{exc.message}")]
-    return []
+    parts = [("documento", document.get_xml())]
+    for uri, label in ((document.HEADER_URI, "intestazione"), (document.FOOTER_URI,
+                                                               "piè di pagina")):
+        parts += [(label, document.get_part_xml(part))
+                  for _, part in document.get_headers_footers(uri)]
+    problems = []
+    for label, xml in parts:
+        try:
+            environment().parse(document.patch_xml(xml))
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(str(template.path), 1, f"modello '{template.id}', "
+                                    f"{label}: struttura non valida: {_explain(exc)}"))
+    return problems
+
+
+def _explain(exc: TemplateSyntaxError) -> str:
+    """Jinja's message, with what to write instead when the tag is one of docxtpl's."""
+    unknown = re.match(r"Encountered unknown tag '(\w+)'", exc.message or "")
+    tag = unknown.group(1) if unknown else ""
+    if tag in ("colspan", "cellbg", "vm", "hm"):
+        return (f"«{{% {tag} %}}» vale solo dentro una cella di tabella (il testo della cella "
+                "comincia con il tag)")
+    if tag in DOCXTPL_INSERTS:
+        return f"il prefisso «{tag}» va scritto attaccato alla parentesi: «{{%{tag} ... %}}»"
+    return exc.message or str(exc)
 
 
 def form_of(catalog: Catalog, form_id: str) -> Form | None:

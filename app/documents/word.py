@@ -1,6 +1,7 @@
 """Word documents: docxtpl rendering, always sandboxed and autoescaped."""
 
 import io
+import re
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -11,6 +12,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from .values import FILTERS, blank_none
 
 DRAFT_MARK = "BOZZA — documento non definitivo, generato da una scheda non completa"
+# Word's autocorrect turns typed quotes into typographic ones; inside a tag they mean quotes.
+SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+XML_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));")
+ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+TAG_IN_XML = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def environment() -> SandboxedEnvironment:
@@ -20,10 +26,35 @@ def environment() -> SandboxedEnvironment:
     return env
 
 
+def tag_source(text: str) -> str:
+    """The code of a tag as the author meant it: typographic quotes made straight."""
+    return text.translate(SMART_QUOTES)
+
+
+def _unescape(match: re.Match) -> str:
+    name, decimal, hexadecimal = match.groups()
+    if name:
+        return ENTITIES[name]
+    return chr(int(decimal) if decimal else int(hexadecimal, 16))
+
+
+def _clean_tag(match: re.Match) -> str:
+    """A tag's code, out of its XML escaping: 'A &amp; B' is the literal 'A & B' (escaped
+    once, by autoescape, when printed) and “x” is "x"."""
+    return tag_source(XML_ENTITY.sub(_unescape, match.group(0)))
+
+
+class WordTemplate(DocxTemplate):
+    """docxtpl, with the code of every tag read as written (body, headers, footers)."""
+
+    def patch_xml(self, src_xml):
+        return TAG_IN_XML.sub(_clean_tag, super().patch_xml(src_xml))
+
+
 def render_docx(template: Path | bytes, context: dict) -> bytes:
     """Fill a .docx template; a draft is marked BOZZA at the top of the first page."""
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
-    document = DocxTemplate(source)
+    document = WordTemplate(source)
     document.render(context, jinja_env=environment(), autoescape=True)
     if context.get("bozza"):
         _mark_draft(document.docx)
