@@ -7,6 +7,7 @@ empty rows, a 'Legenda' sheet) or as CSV in the dialects Excel and LibreOffice p
 """
 
 import csv
+import random
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -352,8 +353,49 @@ def password_protected_xlsx(path: Path) -> Path:
 
 
 def csv_with_nul(path: Path) -> Path:
-    """A 'CSV' with NUL bytes: a binary file renamed, or a UTF-16 export."""
-    path.write_bytes("Cognome;Nome\r\nRossi;Mario\r\n".encode("utf-16-le"))
+    """A 'CSV' with NUL bytes that is no text at all: a picture renamed (a UTF-16 export,
+    with NUL in every other byte, is read: see tests/test_imports_files.py)."""
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    return path
+
+
+def zip_of_two_csv(path: Path) -> Path:
+    """An archive with two CSV files: which one is the register is not for us to guess."""
+    return write_zip(path, {"anagrafe.csv": "Cognome;Nome\r\nRossi;Mario\r\n",
+                            "servizi.csv": "Servizio;Ore\r\nSAD;12\r\n"})
+
+
+SHARED_STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+SHARED_STRINGS_REL = (
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+
+
+def huge_string_xlsx(path: Path, megabytes: int = 100, cell: str = "C3") -> Path:
+    """A valid workbook whose shared strings hold one text of `megabytes` MB, shown in one
+    cell: under 1 MB packed, it inflates about 130:1, below the zip-bomb ratio."""
+    sheet = (SHEET_OPEN + '<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" '
+             't="s"><v>1</v></c></row><row r="3"><c r="A3" t="s"><v>2</v></c>'
+             f'<c r="{cell}" t="s"><v>3</v></c></row></sheetData></worksheet>')
+    noise = random.Random(12)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, content in {
+                "[Content_Types].xml": CONTENT_TYPES.replace("</Types>", SHARED_STRINGS_TYPE),
+                "_rels/.rels": ROOT_RELS, "xl/workbook.xml": WORKBOOK,
+                "xl/_rels/workbook.xml.rels": WORKBOOK_RELS.replace("</Relationships>",
+                                                                    SHARED_STRINGS_REL),
+                "xl/worksheets/sheet1.xml": sheet}.items():
+            archive.writestr(name, content)
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                          b'openxmlformats.org/spreadsheetml/2006/main"><si><t>Cognome</t></si>'
+                          b'<si><t>Note</t></si><si><t>Rossi</t></si><si><t>')
+            for _ in range(megabytes * 1024 // 100):  # 100 KB a time, 1% random letters
+                strings.write(b"x" * (99 * 1024)
+                              + bytes(noise.choice(b"abcdefghilmnoprstuvz ") for _ in range(1024)))
+            strings.write(b"</t></si></sst>")
     return path
 
 

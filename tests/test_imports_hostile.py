@@ -32,10 +32,16 @@ HOSTILE = {  # case -> (file name, builder, words the message must contain)
                              ["protetto da password", "togli la password"]),
     "csv-con-nul": ("utenti.csv", registers.csv_with_nul,
                     ["caratteri nulli", "non è un CSV di testo"]),
-    "csv-codifica-dos": ("anagrafe.csv", registers.dos_encoded_csv,
-                         ["codifica riconosciuta", "«CSV UTF-8»"]),
     "csv-virgolette-aperte": ("note.csv", registers.csv_with_unclosed_quote,
-                              ["CSV è malformato alla riga", "virgolette non chiuse"]),
+                              ["campo di oltre 131.072 caratteri",
+                               "virgolette aperte e mai chiuse"]),
+    "zip-con-due-csv": ("elenchi.zip", registers.zip_of_two_csv,
+                        ["archivio ZIP che non contiene un solo file CSV",
+                         "anagrafe.csv, servizi.csv", "estrai il CSV"]),
+    "stringa-di-100-MB": ("registro.xlsx", registers.huge_string_xlsx,
+                          ["la cella C3 del foglio «Foglio1» (riga 3, colonna C)",
+                           "contiene 104.857.600 caratteri", "il massimo per una cella è "
+                           "32.767"]),
     "vuoto": ("vuoto.xlsx", registers.empty_file, ["è vuoto"]),
 }
 
