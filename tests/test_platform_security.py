@@ -81,6 +81,19 @@ def test_no_audit_detail_holds_what_users_typed(client, auth, world, db, sheet):
         assert secret not in details
 
 
+def test_audit_details_never_keep_personal_values(db, app, world):
+    """The store's safety net: a caller sending a name, a code or a file name gets a mark."""
+    audit.append(db, "import", detail={"file": "Rossi Mario.xlsx", "q": "RSSMRA41D03F205B",
+                                       "schede": 3})
+    stored = json.loads(list(db.query("SELECT detail FROM audit_log ORDER BY id DESC"))[0]["detail"])
+    assert stored == {"file": "(non registrato)", "q": "(non registrato)", "schede": 3}
+    admin = app.test_client()
+    Auth(admin).login("admin")
+    assert admin.get("/amministrazione/registro",
+                     query_string={"codice_fiscale": "RSSMRA41D03F205B"}).status_code == 200
+    assert "RSSMRA" not in " ".join(r["detail"] for r in db.query("SELECT detail FROM audit_log"))
+
+
 # --- 5. files on disk are private ---------------------------------------------------------
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def commit(db: Database, plan: Plan, *, filename: str, sha256: str, sheet: str,
         store.audit.append(db, "import", user_id=user_id, username=username,
                            object_type="import",
                            object_id=import_id, office_id=plan.office_id,
-                           detail={"file": filename, **counts})
+                           detail=counts)  # the file's name (often a person's) stays in imports
     return import_id
 
 

@@ -9,6 +9,19 @@ from sqlite_utils import Database
 
 from .clock import now_iso
 
+# Detail keys whose values would put personal data in the log the administrator reads
+# (what a user typed to search, a person's identifiers, an uploaded file's name): the fact
+# is recorded, the value never. Callers should not send them; this is the safety net.
+PERSONAL_KEYS = frozenset({"q", "testo", "text", "codice_fiscale", "cf", "cognome", "nome",
+                           "file", "filename", "indirizzo", "email", "telefono", "nota"})
+OMITTED = "(non registrato)"
+
+
+def safe_detail(detail: dict) -> dict:
+    """`detail` with the values of personal keys replaced by a mark."""
+    return {k: OMITTED if k in PERSONAL_KEYS and v not in (None, "") else v
+            for k, v in detail.items()}
+
 
 def append(
     db: Database,
@@ -25,7 +38,7 @@ def append(
 ) -> None:
     """Append one event to the audit log."""
     if isinstance(detail, dict):
-        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        detail = json.dumps(safe_detail(detail), ensure_ascii=False, sort_keys=True, default=str)
     db.execute(
         "INSERT INTO audit_log (at, user_id, username, ip, action, object_type, object_id,"
         " person_id, office_id, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
