@@ -47,3 +47,14 @@ def advanced_phase(case_phase: str, sheet_phase: str | None) -> str | None:
     if sheet_phase not in PHASES or sheet_phase == "chiusura":
         return None
     return sheet_phase if phase_index(sheet_phase) > phase_index(case_phase) else None
+
+
+# Codes stored in the database, shown in the user's language (the `stato` template filter).
+STATUSES = OrderedDict([
+    ("bozza", _l("bozza")),
+    ("completa", _l("completa")),
+    ("aperta", _l("aperta")),
+    ("chiusa", _l("chiusa")),
+    ("web", _l("compilata sul web")),
+    ("import", _l("importata da file")),
+])

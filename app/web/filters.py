@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from ..cycle import AREAS, CLOSING_REASONS, PHASES
+from ..cycle import AREAS, CLOSING_REASONS, PHASES, STATUSES
 
 ROLE_LABELS = {
     "admin": _l("Amministratore di sistema"),
@@ -108,6 +108,7 @@ def register_filters(app: Flask) -> None:
         fase=lambda code: str(PHASES.get(code, code or "")),
         area=lambda code: str(AREAS.get(code, code or "")),
         motivo=lambda code: str(CLOSING_REASONS.get(code, code or "")),
+        stato=lambda code: str(STATUSES.get(code, code or "")),
         ruolo=lambda code: str(ROLE_LABELS.get(code, code or "")),
         azione=lambda code: str(ACTION_LABELS.get(code, code or "")),
         oggetto=lambda code: str(OBJECT_LABELS.get(code, code or "")),
