@@ -95,8 +95,10 @@ def _problem(code: str) -> str:
              "esiste.", code=code)
 
 
-def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfCheck:
-    """Validate a codice fiscale; warn when it disagrees with the typed birth date or sex."""
+def check_cf(value: str, birth_date: date | None = None, sex: str = "", surname: str = "",
+             name: str = "") -> CfCheck:
+    """Validate a codice fiscale; warn when it disagrees with the typed surname, name, birth
+    date or sex (a code of another person is valid, but not this person's)."""
     code = normalize_cf(value)
     if PROVISIONAL.match(code):
         return CfCheck(code, provisional=True)
@@ -107,6 +109,7 @@ def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfChe
     if decoded is None:
         return CfCheck(code, _problem(code))
     result = CfCheck(code)
+    result.warnings += _name_warnings(code, surname, name)
     if birth_date is None and not sex:
         return result
     born = decoded["birthdate"]
@@ -122,3 +125,29 @@ def check_cf(value: str, birth_date: date | None = None, sex: str = "") -> CfChe
             "Il sesso indicato (%(typed)s) non corrisponde a quello del codice fiscale (%(cf)s).",
             typed=sex, cf=decoded["gender"]))
     return result
+
+
+def _letters(encode, text: str) -> str:
+    """The three letters the code gives a surname or a name (DM 23/12/1976), '' if none."""
+    try:
+        return encode(text) if text and text.strip() else ""
+    except (ValueError, TypeError, AttributeError):
+        return ""
+
+
+def _name_warnings(code: str, surname: str, name: str) -> list[str]:
+    """Compare the first six letters of the code with those of the typed surname and name."""
+    warnings = []
+    expected = _letters(codicefiscale.encode_lastname, surname)
+    if expected and expected != code[0:3]:
+        warnings.append(_(
+            "Il cognome indicato («%(typed)s», lettere %(expected)s) non corrisponde alle "
+            "lettere del cognome nel codice fiscale (%(cf)s): il codice potrebbe essere di "
+            "un'altra persona.", typed=surname.strip(), expected=expected, cf=code[0:3]))
+    expected = _letters(codicefiscale.encode_firstname, name)
+    if expected and expected != code[3:6]:
+        warnings.append(_(
+            "Il nome indicato («%(typed)s», lettere %(expected)s) non corrisponde alle lettere "
+            "del nome nel codice fiscale (%(cf)s): il codice potrebbe essere di un'altra "
+            "persona.", typed=name.strip(), expected=expected, cf=code[3:6]))
+    return warnings

@@ -321,3 +321,33 @@ def test_someone_elses_new_sheet_is_not_discarded(app, client, auth, world, db):
     Auth(other).login("coord_a")
     _cancel(other, entry_id)
     assert db.execute("SELECT COUNT(*) FROM entries WHERE id = ?", [entry_id]).fetchone()[0] == 1
+
+
+# --- h. a codice fiscale of another person -----------------------------------------------------
+
+def test_codice_fiscale_of_another_person_is_named_as_such(client, auth, world):
+    """Rossi Mario's code typed for Verdi Giuseppe, same birth date and sex."""
+    auth.login("amm_b")
+    page = client.get("/persone/nuova")
+    response = client.post("/persone/nuova", data={
+        "csrf_token": csrf_from(page), "cognome": "Verdi", "nome": "Giuseppe", "sesso": "M",
+        "data_nascita": "1941-04-03", "codice_fiscale": "RSSMRA41D03F205B"},
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert ("Il cognome indicato («Verdi», lettere VRD) non corrisponde alle lettere del "
+            "cognome nel codice fiscale (RSS)") in html
+    assert "Il nome indicato («Giuseppe», lettere GPP) non corrisponde" in html
+    assert "potrebbe essere di un&#39;altra persona" in html
+    assert "data di nascita indicata" not in html   # the date agrees: only the letters differ
+
+
+def test_the_letters_of_the_right_person_give_no_warning(client, auth, world):
+    auth.login("coord_a")
+    html = client.get(f"/persone/{world['persons']['A']}").get_data(as_text=True)
+    assert "non corrisponde" not in html
+    from app.people import check_cf
+
+    with client.application.test_request_context():
+        # DM 23/12/1976: a name of four or more consonants takes the 1st, 3rd and 4th (GFR).
+        assert check_cf("RSSGFR80A01F205N", surname="Rossi", name="Gianfranco").warnings == []
+        assert len(check_cf("RSSGFR80A01F205N", surname="Rossi", name="Gianni").warnings) == 1

@@ -42,7 +42,8 @@ def _cf_errors(form: PersonForm) -> list[str]:
     """Validate the codice fiscale field in place; return the warnings to show."""
     if not form.codice_fiscale.data:
         return []
-    result = check_cf(form.codice_fiscale.data, form.data_nascita.data, form.sesso.data)
+    result = check_cf(form.codice_fiscale.data, form.data_nascita.data, form.sesso.data,
+                      form.cognome.data or "", form.nome.data or "")
     form.codice_fiscale.data = result.code
     if not result.valid:
         form.codice_fiscale.errors = [*form.codice_fiscale.errors, result.error]
@@ -154,7 +155,8 @@ def view(person_id: int):
     person = load_person(person_id)
     birth = person["data_nascita"]
     cf = check_cf(person["codice_fiscale"], date.fromisoformat(birth) if birth else None,
-                  person["sesso"]) if person["codice_fiscale"] else None
+                  person["sesso"], person["cognome"] or "", person["nome"] or "") \
+        if person["codice_fiscale"] else None
     scope = access.case_scope(current_user)
     cases = person_store.cases_of(get_db(), scope, person_id) if scope else []
     accesses = audit_store.person_accesses(get_db(), person_id) \
