@@ -7,6 +7,8 @@ with images, drop-down lists, conditional formats, a used range of the whole she
 
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -16,10 +18,12 @@ from openpyxl import load_workbook
 from app import create_app
 from app.catalog import Catalog
 from app.definitions import load_library
+from app.documents.lint import lint_template
 from app.documents.service import template_problems
+from app.documents.word import render_docx
 from tests.conftest import FIXTURES, Auth, csrf_from
-from tests.test_templates import docx_text
 from tests.test_entries import COMPLETE, _post
+from tests.test_templates import docx_text
 
 OTHERS = FIXTURES / "templates_others"
 PAYLOADS = ["{{ persona.codice_fiscale }}",
@@ -78,6 +82,27 @@ def test_template_code_in_a_register_row_does_not_copy_other_cases(app, client, 
     rows = load_workbook(io.BytesIO(response.data)).active
     assert rows["A3"].value == PAYLOADS[1]
     assert "RSSMRA41D03F205B" not in _workbook_text(response.data)
+
+
+def test_template_code_in_a_word_value_and_in_the_file_name_is_printed_literally(
+        app, client, sheet, world):
+    coordinator = app.test_client()
+    Auth(coordinator).login("coord_a")
+    url = f"/persone/{world['persons']['A']}/modifica"
+    page = coordinator.get(url)
+    assert coordinator.post(url, data={"csrf_token": csrf_from(page), "cognome": PAYLOADS[0],
+                                       "nome": "Mario"}).status_code == 302
+    _post(client, sheet, "completa", **{**COMPLETE, "cognome": PAYLOADS[0],
+                                        "descrizione": PAYLOADS[1]})
+    page = client.get(f"/schede/{sheet}")
+    response = client.post(f"/schede/{sheet}/documenti/autocorretto",
+                           data={"csrf_token": csrf_from(page), "formato": "docx"})
+    text = docx_text(response.data)
+    assert f"Oggetto: comunicazione per {PAYLOADS[0]} Mario" in text
+    assert f"Descrizione: {PAYLOADS[1]}" in text
+    assert "RSSMRA41D03F205B" not in text
+    disposition = response.headers["Content-Disposition"]
+    assert "{{ persona.codice_fiscale }}" in disposition and "RSSMRA41D03F205B" not in disposition
 
 
 def test_a_repeated_row_is_bounded(tmp_path):
@@ -195,3 +220,75 @@ def test_excel_pivot_table_reads_every_repeated_row(produce):
     assert pivot.cache.cacheSource.worksheetSource.ref == "A1:B3"
     assert pivot.cache.refreshOnLoad
     assert [c.value for c in workbook["Dati"]["3"]] == ["Fratello/sorella", "Bruno Rossi"]
+
+
+# --- the lint reads tags as docxtpl and Jinja will ------------------------------------------
+
+@pytest.mark.parametrize("paragraphs, expected", [
+    (["{%if scheda.isse%}sì{%endif%}"],
+     "'scheda.isse' non esiste nel modulo prova: intendevi 'isee'? — «{%if scheda.isse%}sì"),
+    (["{{scheda.cognomee}}"], "'scheda.cognomee' non esiste"),
+    (["{%p if scheda.invalidita == ‘si’ %}", "x", "{%p endif %}", "{{ “a” ~ scheda.nomee }}"],
+     "'scheda.nomee' non esiste"),
+    (["{% p if scheda.cognome %}", "x", "{% p endif %}"],
+     "il prefisso «p» va scritto attaccato alla parentesi, «{%p if scheda.cognome %}»"),
+    (["{% vm %}{{ scheda.cognome }}"], "«{% vm %}» unisce in verticale le celle ripetute"),
+    (["Testo che sparisce {%p if scheda.cognome %}", "x", "{%p endif %}"],
+     "toglie dal documento tutto il paragrafo in cui sta: il testo «Testo che sparisce»"),
+    (["{% include 'x' %}"], "istruzione «include» non ammessa"),
+])
+def test_lint_reports_what_docxtpl_would_do(tmp_path, paragraphs, expected):
+    from tests.test_documents_lint import _template
+
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    messages = " | ".join(p.message for p in lint_template(_template(tmp_path, paragraphs),
+                                                            catalog))
+    assert expected in messages
+    assert "expected token" not in messages
+
+
+def test_lint_accepts_what_word_autocorrect_types(tmp_path):
+    from tests.test_documents_lint import _template
+
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    template = _template(tmp_path, [
+        "{{ scheda.cognome or “non indicato” }}", "{%p if scheda.invalidita %}",
+        "{{ scheda.servizi|join(‘, ’) }}", "{%p endif %}", "{%-if scheda.isee-%}x{%-endif-%}"])
+    assert lint_template(template, catalog) == []
+    text = docx_text(render_docx(template.path, {"scheda": {
+        "cognome": None, "invalidita": True, "servizi": ["SAD", "ADI"], "isee": 0}}))
+    assert text.startswith("non indicato\nSAD, ADI")
+
+
+# --- PDF: the fonts the templates use ---------------------------------------------------------
+
+BROKEN_DATE = re.compile(r"\b\d{2}/\d{2}/\d{0,3}(?!\d)|(?<![\d/])\d{1,2}/\d{4}\b")
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice o pdftotext assenti")
+def test_dates_come_out_whole_in_the_pdf_of_shipped_templates(tmp_path):
+    """Without the templates' fonts (Liberation) LibreOffice wraps a date mid-number."""
+    from app.documents.excel import render_xlsx
+    from app.documents.templates import load_templates
+    from tests.test_templates import PLAN, TEMPLATE_DIRS, Demo
+
+    demo = Demo(tmp_path / "demo")
+    sheet = demo.complete("progetto_individualizzato", PLAN)
+    context = demo.context(sheet["case"], sheet["person"], sheet["entry"])
+    templates, _ = load_templates(*TEMPLATE_DIRS)
+    files = []
+    for template_id in ("progetto_individualizzato", "piano_economico"):
+        template = templates[template_id]
+        render = render_xlsx if template.definition.is_excel else render_docx
+        files.append(tmp_path / f"{template_id}{template.path.suffix}")
+        files[-1].write_bytes(render(template.path, context))
+    subprocess.run([shutil.which("soffice"), f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                    str(tmp_path), *map(str, files)], check=True, capture_output=True, timeout=240)
+    for path in files:
+        text = subprocess.run(["pdftotext", str(path.with_suffix(".pdf")), "-"], check=True,
+                              capture_output=True, text=True, timeout=60).stdout
+        for whole in ("01/01/2026", "30/06/2026", "01/02/2026", "31/03/2026"):
+            assert whole in text, f"{path.name}: la data {whole} non è intera nel PDF"
+        assert not BROKEN_DATE.search(text), BROKEN_DATE.search(text).group(0)

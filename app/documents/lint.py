@@ -143,10 +143,22 @@ class TemplateLinter:
                     self._print_tag(tag_source(match.group(1)), scope, located)
                 else:
                     self._statement_tag(tag_source(match.group(2)), scope, located, excel)
+                    if not excel:
+                        self._alone(match.group(0), located)
         if scope.loops and not excel:
             name = scope.stack[scope.loops[-1]][0]
             self._problem(1, f"manca {{% endfor %}} per il ciclo su '{name}'", None)
         return self.problems
+
+    def _alone(self, tag: str, located: Located) -> None:
+        """docxtpl replaces the whole paragraph of a {%p %} (row of a {%tr %}) with the tag."""
+        prefix = PREFIX.match(tag[2:].removeprefix("-"))
+        rest = located.text.replace(tag, "", 1).strip()
+        if prefix and prefix.group(1) in ("p", "tr", "tc") and rest:
+            unit = {"p": "il paragrafo", "tr": "la riga", "tc": "la colonna"}[prefix.group(1)]
+            self._problem(1, f"«{tag.strip()}» toglie dal documento tutto {unit} in cui sta: "
+                          f"il testo «{rest[:60]}» sparirebbe; scrivere il tag in un paragrafo "
+                          "a sé", located)
 
     def _print_tag(self, source: str, scope: _Scope, located: Located) -> None:
         """{{ x }}; docxtpl's {{r x}}, {{p x}}... insert objects Cartella never provides."""
