@@ -401,8 +401,9 @@ def test_import_keeps_a_number_within_the_fields_range(kind, raw, words):
 
 
 PARSE_REFUSED = [
-    ("date", "31/02/1941", "«31/02/1941» non è una data valida (gg/mm/aaaa)"),
-    ("date", "ieri", "«ieri» non è una data valida (gg/mm/aaaa)"),
+    ("date", "31/02/1941", "«31/02/1941» non è una data valida: febbraio 1941 ha 28 giorni"),
+    ("date", "ieri", "«ieri» non è una data valida: scrivila come gg/mm/aaaa (03/04/1941) o "
+     "in lettere (3 aprile 1941)"),
     ("money", "mille euro", "«mille euro» non è un numero"),
     ("decimal", "circa 70", "«circa 70» non è un numero"),
     ("integer", 3.5, "«3.5» non è un numero intero"),

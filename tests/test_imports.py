@@ -201,8 +201,8 @@ def test_messy_xlsx_register_is_imported_row_by_row(cli, db, office, tmp_path):
         "non corrisponde agli altri (un carattere è scritto male).")
     assert by_row[15][2].value == (f"Cod. Fiscale: Codice fiscale «{registers.RICCI.cf[:11]}» "
                                    "non valido: ha 11 caratteri invece di 16.")
-    assert by_row[16][2].value == ("Data domanda: «31/02/2024» non è una data valida "
-                                   "(gg/mm/aaaa)")
+    assert by_row[16][2].value == ("Data domanda: «31/02/2024» non è una data valida: "
+                                   "febbraio 2024 ha 29 giorni")
     assert by_row[7][2].value == ("scheda incompleta (bozza): mancano «Medico specialista e "
                                   "struttura che certificano»")
     # Dates read as dates are shown as dates; the outcome colours reach the last row listed.
