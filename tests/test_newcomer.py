@@ -351,3 +351,26 @@ def test_the_letters_of_the_right_person_give_no_warning(client, auth, world):
         # DM 23/12/1976: a name of four or more consonants takes the 1st, 3rd and 4th (GFR).
         assert check_cf("RSSGFR80A01F205N", surname="Rossi", name="Gianfranco").warnings == []
         assert len(check_cf("RSSGFR80A01F205N", surname="Rossi", name="Gianni").warnings) == 1
+
+
+# --- g. English ---------------------------------------------------------------------------------
+
+def test_statuses_phases_and_titles_in_english(client, auth, world, sheet):
+    page = client.get("/")
+    client.post("/lingua/en", data={"csrf_token": csrf_from(page), "next": "/"})
+    html = client.get(f"/pratiche/{world['cases']['A']}").get_data(as_text=True)
+    assert ">open</span>" in html and ">aperta<" not in html
+    assert "Care planning" in html and "(draft)" in html
+    html = client.get(f"/schede/{sheet}").get_data(as_text=True)
+    assert ">draft</span>" in html and "Test sheet" in html
+
+
+def test_the_starter_library_has_english_section_titles():
+    from app.definitions.loader import load_library
+
+    library = load_library("forms")
+    for form in library.forms.values():
+        assert form.definition.title.get("en") != form.definition.title.get("it"), form.id
+        for section in form.sections:
+            assert section.title.get("en") != section.title.get("it") or section.title.get(
+                "it") == "ISEE", (form.id, section.id)
