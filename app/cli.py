@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from . import config, create_app, store
+from . import accounts, config, create_app, store
 from .definitions import DefinitionError
 from .store import offices as office_store
 from .store import users as user_store
@@ -28,12 +28,14 @@ def _db(app):
     return store.connect(app.config["DATABASE"])
 
 
-def _read_password(password_stdin: bool) -> str:
+def _read_password(password_stdin: bool, *hints: str) -> str:
+    """The password from standard input, if the password policy accepts it."""
     if not password_stdin:
         raise click.UsageError("usare --password-stdin e passare la password sullo standard input")
     password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 10:
-        raise click.ClickException("la password deve avere almeno 10 caratteri")
+    problem = accounts.password_problem(password, *hints)
+    if problem:
+        raise click.ClickException(problem)
     return password
 
 
@@ -47,7 +49,12 @@ def ensure_admin(db) -> str | None:
     if user_store.exists(db, "admin"):
         return None
     password = os.environ.get("CARTELLA_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    user_store.create(db, "admin", password, "admin", None, "Amministratore di sistema")
+    try:
+        accounts.create_user(db, "admin", password, "admin", None, "Amministratore di sistema")
+    except accounts.WeakPassword as exc:
+        raise click.ClickException(
+            f"CARTELLA_ADMIN_PASSWORD rifiutata, Cartella non parte. {exc} Imposta una password "
+            "più robusta, oppure togli la variabile per farne generare una casuale.") from exc
     return None if os.environ.get("CARTELLA_ADMIN_PASSWORD") else password
 
 
@@ -113,7 +120,7 @@ def user_add(username, role, office_code, full_name, title, password_stdin) -> N
             raise click.ClickException(f"ufficio {office_code} inesistente") from exc
     elif role != "admin":
         raise click.ClickException("--office è obbligatorio per i ruoli diversi da admin")
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, username, full_name)
     try:
         user_id = user_store.create(db, username, password, role, office_id, full_name, title)
     except store.DuplicateName as exc:
@@ -129,10 +136,12 @@ def user_passwd(username: str, password_stdin: bool) -> None:
     """Set a user's password."""
     db = _db(_app())
     try:
-        user_id = user_store.by_username(db, username)["id"]
+        found = user_store.by_username(db, username)
     except store.NotFound as exc:
         raise click.ClickException(f"utente {username} inesistente") from exc
-    user_store.set_password(db, user_id, _read_password(password_stdin))
+    user_id = found["id"]
+    user_store.set_password(db, user_id, _read_password(password_stdin, found["username"],
+                                                        found["full_name"]))
     store.audit.append(db, "password", username="cli", object_type="user", object_id=user_id)
     click.echo(f"Password di {username} cambiata.")
 
@@ -158,6 +167,9 @@ def demo(password: str | None, seed: int) -> None:
     app = _app()
     db = _db(app)
     ensure_admin(db)
+    problem = accounts.password_problem(password) if password else None
+    if problem:
+        raise click.ClickException(problem)
     try:
         summary = load_demo(db, password=password, seed=seed,
                             catalog=app.extensions["cartella.catalog"])

@@ -154,11 +154,15 @@ def test_revision_history_and_diff(client, sheet):
 
 
 def test_session_expiry_keeps_the_data(app, world, sheet, client):
+    from datetime import timedelta
+
     page = client.get(f"/schede/{sheet}/modifica")
     token = csrf_from(page)
-    client.delete_cookie("cartella_session")
+    # The server-side session expires (idle); the browser still holds its signed cookie.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(0)
     response = client.post(f"/schede/{sheet}/modifica", data={
         "csrf_token": token, "cartella_rev": "1", "_azione": "completa", **COMPLETE})
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=9)
     assert response.status_code == 302 and "/accesso" in response.headers["Location"]
     login = client.get(response.headers["Location"])
     assert "La sessione è scaduta" in login.get_data(as_text=True)

@@ -91,4 +91,4 @@ def integrity_check(path: str | Path) -> str:
         conn.close()
 
 
-from . import audit, batches, cases, documents, entries, forms, imports, offices, persons, users  # noqa: E402  (they import the errors above)
+from . import audit, batches, cases, documents, entries, forms, imports, offices, persons, sessions, users  # noqa: E402  (they import the errors above)

@@ -2,6 +2,7 @@
 
 import json
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -209,25 +210,53 @@ def drop_autosave(db: Database, entry_id: int, user_id: int) -> None:
                    [entry_id, user_id])
 
 
-def stash_submission(db: Database, path: str, form_pairs: list) -> str:
-    """Keep a form posted after the session expired; return the token to find it again."""
+STASH_MAX_BYTES = 2 * 1024 * 1024
+STASH_HOURS = 24
+STASH_PER_USER = 20
+
+
+class StashTooLarge(StoreError):
+    """A form posted after the session expired is too large to be kept."""
+
+
+def stash_submission(db: Database, path: str, form_pairs: list, user_id: int,
+                     session_id: int) -> str:
+    """Keep a form a user posted after their session expired; return the token to find it."""
+    data = json.dumps(form_pairs, ensure_ascii=False)
+    if len(data.encode("utf-8")) > STASH_MAX_BYTES:
+        raise StashTooLarge(path)
     token = secrets.token_urlsafe(24)
     with atomic(db):
-        db.execute("DELETE FROM pending_submissions WHERE created_at < datetime('now', '-2 days')")
-        db["pending_submissions"].insert({"token": token, "path": path,
-                                          "form": json.dumps(form_pairs, ensure_ascii=False),
-                                          "created_at": now_iso()})
+        _purge_stashes(db)
+        db.execute("DELETE FROM pending_submissions WHERE user_id = ? AND path = ?",
+                   [user_id, path])
+        db["pending_submissions"].insert({"token": token, "path": path, "form": data,
+                                          "created_at": now_iso(), "user_id": user_id,
+                                          "session_id": session_id})
+        db.execute(
+            "DELETE FROM pending_submissions WHERE user_id = ? AND token NOT IN (SELECT token "
+            "FROM pending_submissions WHERE user_id = ? ORDER BY created_at DESC LIMIT ?)",
+            [user_id, user_id, STASH_PER_USER])
     return token
 
 
-def pop_submission(db: Database, token: str) -> dict | None:
-    """Take back (and forget) a stashed submission."""
+def pop_submission(db: Database, token: str, user_id: int) -> dict | None:
+    """Take back (and forget) a submission stashed by this same user; others get None."""
     with atomic(db):
-        rows = list(db.query("SELECT * FROM pending_submissions WHERE token = ?", [token]))
-        db.execute("DELETE FROM pending_submissions WHERE token = ?", [token])
+        _purge_stashes(db)
+        rows = list(db.query("SELECT * FROM pending_submissions WHERE token = ? AND user_id = ?",
+                             [token, user_id]))
+        db.execute("DELETE FROM pending_submissions WHERE token = ? AND user_id = ?",
+                   [token, user_id])
     if not rows:
         return None
     return {"path": rows[0]["path"], "form": json.loads(rows[0]["form"])}
+
+
+def _purge_stashes(db: Database) -> None:
+    cutoff = datetime.now(UTC) - timedelta(hours=STASH_HOURS)
+    db.execute("DELETE FROM pending_submissions WHERE created_at < ? OR user_id IS NULL",
+               [cutoff.isoformat(timespec="milliseconds")])
 
 
 def count(db: Database) -> int:

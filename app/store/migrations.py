@@ -390,3 +390,34 @@ def m010_imports_wizards(db: Database) -> None:
             updated_at TEXT NOT NULL
         )""")
     db.execute("CREATE INDEX import_wizards_user ON import_wizards(user_id)")
+
+
+@migration
+def m010_auth_sessions(db: Database) -> None:
+    """Server-side sessions; stashes owned by an expired session; usernames normalised."""
+    import unicodedata
+
+    db.execute("""
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT NOT NULL DEFAULT '',
+            ip TEXT NOT NULL DEFAULT '',
+            user_agent TEXT NOT NULL DEFAULT ''
+        )""")
+    db.execute("CREATE INDEX sessions_user ON sessions(user_id, ended_at)")
+    # Earlier stashes have no owner: nobody can prove they are theirs.
+    db.execute("DELETE FROM pending_submissions")
+    db.execute("ALTER TABLE pending_submissions ADD COLUMN user_id INTEGER REFERENCES users(id)")
+    db.execute("ALTER TABLE pending_submissions ADD COLUMN session_id INTEGER")
+    taken = {row["username"] for row in db.query("SELECT username FROM users")}
+    for row in list(db.query("SELECT id, username FROM users")):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize(
+            "NFKC", row["username"]).strip().casefold())
+        if folded != row["username"] and folded not in taken:
+            db.execute("UPDATE users SET username = ? WHERE id = ?", [folded, row["id"]])
+            taken.add(folded)

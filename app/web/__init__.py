@@ -1,5 +1,7 @@
 """The web tier: blueprints by feature, login enforcement, headers, errors, i18n."""
 
+from datetime import timedelta
+
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
@@ -8,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..store import entries as entry_store
+from ..store import sessions as session_store
 from ..store.health import not_writable
 from . import accesses, admin, auth, batch, cases, documents, entries, forms_list, imports, persons
 from .db import get_db
@@ -40,12 +43,37 @@ def require_login():
         return "", 401
     target = request.full_path.rstrip("?")
     if request.method == "POST" and request.endpoint == "entries.edit":
-        pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-        token = entry_store.stash_submission(get_db(), request.path, pairs)
-        flash(_l("La sessione è scaduta. Accedi di nuovo: quanto hai scritto è stato "
-                 "conservato."), "warning")
-        target = f"{request.path}?recupera={token}"
+        target = _stash_expired_post() or target
     return redirect(url_for("auth.login", next=target))
+
+
+def _stash_expired_post() -> str | None:
+    """Keep a sheet posted by a user whose own session just expired; the URL to recover it.
+
+    The signed session cookie still names the expired server-side session: that proves
+    whose work it is. Without it (no cookie, logged out, ended by an administrator) nothing
+    is stored.
+    """
+    db = get_db()
+    owner = session_store.expired_owner(db, session.get("_user_id") or "",
+                                        timedelta(hours=entry_store.STASH_HOURS))
+    if owner is None:
+        return None
+    too_large = _l("La sessione è scaduta e quanto inviato è troppo grande per essere "
+                   "conservato: accedi di nuovo e reinseriscilo.")
+    if (request.content_length or 0) > 2 * entry_store.STASH_MAX_BYTES:
+        flash(too_large, "danger")
+        return None
+    pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    try:
+        token = entry_store.stash_submission(db, request.path, pairs, owner["user_id"],
+                                             owner["id"])
+    except entry_store.StashTooLarge:
+        flash(too_large, "danger")
+        return None
+    flash(_l("La sessione è scaduta. Accedi di nuovo: quanto hai scritto è stato "
+             "conservato."), "warning")
+    return f"{request.path}?recupera={token}"
 
 
 def init_app(app: Flask) -> None:

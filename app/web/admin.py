@@ -2,17 +2,19 @@
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from .. import auditlog, store
+from .. import accounts, auditlog, store
 from ..people import normalize_cf
 from ..store import audit as audit_store
 from ..store import offices as office_store
+from ..store import sessions as session_store
 from ..store import users as user_store
 from . import accesses
 from .db import get_db, get_documents
 from .filters import ROLE_LABELS
-from .forms import NewUserForm, OfficeForm, PasswordForm, UserForm, options
+from .forms import EmptyForm, NewUserForm, OfficeForm, PasswordForm, UserForm, options
 from .guard import audit, requires
 from .params import int_arg, page_arg
 
@@ -28,8 +30,10 @@ def only_admins():
 @bp.route("/")
 def index():
     db = get_db()
+    everyone = user_store.all_users(db)
     return render_template("admin/index.html", offices=office_store.all_offices(db),
-                           users=user_store.all_users(db), n_events=audit_store.count(db))
+                           users=everyone, locked=_lockouts(everyone),
+                           n_events=audit_store.count(db))
 
 
 @bp.route("/uffici/nuovo", methods=["GET", "POST"])
@@ -77,9 +81,11 @@ def new_user():
     _office_choices(form)
     if form.validate_on_submit() and _office_ok(form):
         try:
-            user_id = user_store.create(
+            user_id = accounts.create_user(
                 get_db(), form.username.data, form.password.data, form.role.data,
                 form.office_id.data or None, form.full_name.data, form.title.data)
+        except accounts.WeakPassword as exc:
+            form.password.errors = [str(exc)]
         except store.DuplicateName:
             form.username.errors = [_("Nome utente già in uso.")]
         else:
@@ -95,7 +101,8 @@ def user(user_id: int):
     current = user_store.get(db, user_id)
     form = UserForm(data=current if request.method == "GET" else None, prefix="u")
     _office_choices(form)
-    form.username.data = current["username"]
+    # A username never changes (audit rows name it): the field is not shown nor checked.
+    del form.username
     if form.validate_on_submit() and _office_ok(form):
         user_store.update(db, user_id, full_name=form.full_name.data, title=form.title.data,
                           role=form.role.data, office_id=form.office_id.data or None,
@@ -104,8 +111,29 @@ def user(user_id: int):
                                                   "attivo": form.active.data})
         flash(_("Utente aggiornato."), "success")
         return redirect(url_for("admin.index"))
+    return _user_page(current, form, PasswordForm(prefix="p"))
+
+
+def _user_page(current: dict, form: UserForm, password_form: PasswordForm):
+    """The user's page: profile, password, live sessions and any login suspension."""
+    sessions = session_store.live_for_user(get_db(), current["id"],
+                                           current_app.permanent_session_lifetime)
     return render_template("admin/user.html", form=form, user=current,
-                           password_form=PasswordForm(prefix="p"))
+                           password_form=password_form, sessions=sessions,
+                           locked=_lockouts([current]).get(current["id"]))
+
+
+def _lockouts(rows: list[dict]) -> dict[int, str]:
+    """User id -> local time (HH:MM) their login suspension ends, for suspended users."""
+    config = current_app.config
+    found = {}
+    for row in rows:
+        until = accounts.lockout_until(get_db(), row["username"],
+                                       max_failures=config["LOGIN_MAX_FAILURES"],
+                                       window_minutes=config["LOGIN_WINDOW_MINUTES"])
+        if until:
+            found[row["id"]] = format_datetime(until, "HH:mm")
+    return found
 
 
 @bp.route("/utenti/<int:user_id>/password", methods=["POST"])
@@ -113,14 +141,40 @@ def user_password(user_id: int):
     current = user_store.get(get_db(), user_id)
     password_form = PasswordForm(prefix="p")
     if password_form.validate_on_submit():
-        user_store.set_password(get_db(), user_id, password_form.password.data)
-        audit("password", "user", user_id)
-        flash(_("Password cambiata: le sessioni aperte dell'utente sono state chiuse."), "success")
-        return redirect(url_for("admin.user", user_id=user_id))
+        try:
+            accounts.change_password(get_db(), user_id, password_form.password.data)
+        except accounts.WeakPassword as exc:
+            password_form.password.errors = [str(exc)]
+        else:
+            # Audited on the user: this also lifts a login suspension.
+            audit("password", "user", user_id)
+            flash(_("Password cambiata: le sessioni aperte dell'utente sono state chiuse e "
+                    "l'eventuale sospensione dell'accesso è tolta."), "success")
+            return redirect(url_for("admin.user", user_id=user_id))
     form = UserForm(data=current, prefix="u")
     _office_choices(form)
-    return render_template("admin/user.html", form=form, user=current,
-                           password_form=password_form), 422
+    return _user_page(current, form, password_form), 422
+
+
+@bp.route("/utenti/<int:user_id>/sessioni/termina", methods=["POST"])
+def end_sessions(user_id: int):
+    user_store.get(get_db(), user_id)
+    if EmptyForm().validate_on_submit():
+        ended = session_store.end_for_user(get_db(), user_id, session_store.ADMIN)
+        audit("sessions_end", "user", user_id, detail={"sessioni": ended})
+        flash(_("Sessioni terminate: %(n)s. L'utente dovrà accedere di nuovo.", n=ended),
+              "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/utenti/<int:user_id>/sblocca", methods=["POST"])
+def unlock(user_id: int):
+    user_store.get(get_db(), user_id)
+    if EmptyForm().validate_on_submit():
+        # The failure count restarts after this audited event (see users.login_failures).
+        audit("login_unlocked", "user", user_id)
+        flash(_("Accesso sbloccato: l'utente può accedere di nuovo."), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 @bp.route("/registro")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..accounts import attempt_login
+from ..store import sessions as session_store
 from .db import get_db
 from .forms import EmptyForm, LoginForm
 from .guard import User, audit, client_ip
@@ -41,6 +42,7 @@ def login():
             get_db(), form.username.data, form.password.data, client_ip(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+            user_agent=request.user_agent.string,
         )
         if result.blocked_minutes:
             flash(_("Troppi tentativi di accesso falliti per questo utente. Per sicurezza "
@@ -53,8 +55,10 @@ def login():
             session.clear()
             if lang:
                 session["lang"] = lang
-            session.permanent = True
-            login_user(User(result.user))
+            # The server ends the session (PERMANENT_SESSION_LIFETIME idle); the browser keeps
+            # the cookie until it closes, so a form posted after expiry can prove its owner.
+            session.permanent = False
+            login_user(User(result.user, result.session_token))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -63,6 +67,7 @@ def login():
 def logout():
     if EmptyForm().validate_on_submit():
         audit("logout")
+        session_store.end(get_db(), current_user.session_token)
         logout_user()
         session.clear()
         flash(_("Sei uscito da Cartella."), "info")

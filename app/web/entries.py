@@ -93,7 +93,7 @@ def edit(entry_id: int):
     db = get_db()
     token = request.args.get("recupera")
     if token:
-        stashed = entry_store.pop_submission(db, token)
+        stashed = entry_store.pop_submission(db, token, current_user.id)
         if stashed and stashed["path"] == request.path:
             flash(_("La sessione era scaduta: quanto avevi inviato è stato recuperato. "
                     "Controlla e salva per completare."), "warning")

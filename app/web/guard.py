@@ -6,20 +6,21 @@ Every view that shows a person or a case loads it through `load_person` or
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import UserMixin, current_user
 
 from .. import access, store
 from ..store import audit as audit_store
 from ..store import cases as case_store
 from ..store import persons as person_store
+from ..store import sessions as session_store
 from .db import get_db
 
 
 class User(UserMixin):
     """The logged-in user, built from the users row at each request."""
 
-    def __init__(self, row: dict):
+    def __init__(self, row: dict, session_token: str):
         self.id = row["id"]
         self.username = row["username"]
         self.full_name = row["full_name"] or row["username"]
@@ -27,26 +28,24 @@ class User(UserMixin):
         self.role = row["role"]
         self.office_id = row["office_id"]
         self.office_name = row.get("office_name") or ""
-        self.stamp = row["password_changed_at"]
+        self.session_token = session_token
 
     def get_id(self) -> str:
-        # The password stamp makes a password change end every other session.
-        return f"{self.id}|{self.stamp}"
+        # The cookie carries only the server-side session's random id.
+        return self.session_token
 
     def can(self, action: str) -> bool:
         return access.allowed(self, action)
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the active user whose password has not changed since login."""
-    user_id, _, stamp = session_id.partition("|")
-    try:
-        row = store.users.get(get_db(), int(user_id))
-    except (ValueError, store.NotFound):
+def load_user(session_token: str) -> User | None:
+    """Flask-Login's loader: the active user of a live server-side session."""
+    db = get_db()
+    live = session_store.resolve(db, session_token, current_app.permanent_session_lifetime)
+    if live is None:
         return None
-    if not row["active"] or row["password_changed_at"] != stamp:
-        return None
-    return User(row)
+    row = store.users.get(db, live["user_id"])
+    return User(row, session_token) if row["active"] else None
 
 
 def client_ip() -> str:
