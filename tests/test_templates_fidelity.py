@@ -118,6 +118,10 @@ def test_a_repeated_row_is_bounded(tmp_path):
     assert [filled.cell(row=r, column=1).value for r in (1, 2, 3)] == [0, 1, 2]
     with pytest.raises(RepeatLimitError, match=r"più di 10\.000 elementi"):
         render_xlsx(path, {"righe": range(MAX_REPEATED_ROWS + 1)})
+    workbook.active["A1"] = "{% for n in range(10**9) %}{{ n }}"
+    workbook.save(path)
+    with pytest.raises(RepeatLimitError, match=r"la riga 1 si ripeterebbe"):
+        render_xlsx(path, {})
 
 
 # --- files written by others ------------------------------------------------------------------

@@ -12,6 +12,7 @@ Conventions for template authors (docs/modelli.md):
 import copy
 import io
 import re
+import warnings
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -112,6 +113,10 @@ def keep_extensions(template: bytes, filled: bytes) -> bytes:
     return out.getvalue()
 
 
+# openpyxl warns on every load that it drops these extensions: keep_extensions puts back the
+# ones that can be kept, and the lint refuses a template with the others.
+warnings.filterwarnings("ignore", r".* extension is not supported and will be removed",
+                        UserWarning, r"openpyxl\.")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -168,7 +173,10 @@ def _repeat_rows(cells: list) -> dict[int, tuple[str, str]]:
 
 def _items(expr: str, context: dict, row_number: int) -> list:
     """The list a row repeats over, refused beyond MAX_REPEATED_ROWS elements."""
-    items = list(islice(_expression(expr)(**context) or [], MAX_REPEATED_ROWS + 1))
+    try:
+        items = list(islice(_expression(expr)(**context) or [], MAX_REPEATED_ROWS + 1))
+    except OverflowError:  # the sandbox's range() refuses more than 100,000 numbers
+        items = range(MAX_REPEATED_ROWS + 1)
     if len(items) > MAX_REPEATED_ROWS:
         raise RepeatLimitError(
             f"la riga {row_number} si ripeterebbe per più di {MAX_REPEATED_ROWS:,} elementi "
