@@ -28,8 +28,8 @@ def archive(db: Database, *, office_id: int, case_id: int | None, person_id: int
             "entry_id": entry_id, "entry_rev": entry_rev, "template_id": template_id,
             "template_sha256": template_sha256, "format": fmt, "filename": filename,
             "draft": int(draft), "sensitive": int(sensitive),
-            "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "content": content, "created_by": user_id,
-            "created_at": now_iso()}).last_pk
+            "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
+            "content": content, "created_by": user_id, "created_at": now_iso()}).last_pk
 
 
 def of_case(db: Database, case_id: int) -> list[dict]:
