@@ -1,7 +1,6 @@
 """Administration: offices, users and the audit log (admin role only)."""
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
