@@ -272,6 +272,14 @@ def test_weak_passwords_refused_on_the_command_line(runner, world, monkeypatch):
     assert result.exit_code != 0 and "contiene il nome utente" in result.output
 
 
+def test_long_passphrase_accepted_short_or_common_refused():
+    from app.accounts import password_problem
+
+    assert password_problem("la gatta della vicina dorme sul tetto rosso " * 3) is None
+    assert "almeno 10 caratteri" in password_problem("Ab3!x")
+    assert "password più usate" in password_problem("Password123", "as_a")
+
+
 def test_weak_admin_password_from_environment_stops_the_start(runner, app, monkeypatch):
     import waitress
 
