@@ -494,6 +494,8 @@ def _number(value: int) -> str:
 
 
 def _megabytes(value: int) -> str:
+    if value < 1024 * 1024:
+        return f"{value // 1024} KB"
     return f"{value // (1024 * 1024)} MB"
 
 
