@@ -112,6 +112,14 @@ def test_conflict_with_yourself_in_another_tab_says_so(world, sheet, client):
     assert "un&#39;altra persona" not in html
 
 
+def test_a_revision_that_never_existed_is_a_conflict_not_an_error(world, sheet, client):
+    page = client.get(f"/schede/{sheet}/modifica")
+    response = _save(client, sheet, page, "999", figli="2")
+    assert response.status_code == 409
+    assert "Il tuo salvataggio non è stato applicato" in response.get_data(as_text=True) or \
+        "Il salvataggio di questa pagina non è stato applicato" in response.get_data(as_text=True)
+
+
 # --- b. the case cycle moves with the sheets ------------------------------------------------
 
 COMPLETE = {"cognome": "Rossi", "alimentazione": "5", "mobilita": "10", "invalidita": "no",

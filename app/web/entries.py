@@ -181,7 +181,10 @@ def _conflict(sheet: Sheet, wtform, current: dict, mine: dict):
     proceeds only if nobody saved again since (else the merge is shown again)."""
     db = get_db()
     base_rev = wtform.cartella_rev.data or 0
-    base = entry_store.revision(db, sheet.entry["id"], base_rev)["data"] if base_rev else {}
+    try:
+        base = entry_store.revision(db, sheet.entry["id"], base_rev)["data"] if base_rev else {}
+    except store.NotFound:  # a revision number that never existed: compare with nothing
+        base = {}
     merged = merge.three_way(sheet.form, base, mine, current["data"], sheet.hidden_sections)
     note = wtform.cartella_nota.data
     wtform = sheet.wtform(values=sheet.form.decode(merged.data))
