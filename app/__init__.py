@@ -26,6 +26,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import web
     from .web import db
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     for warning in settings.secure_files(instance, app.config["DATABASE"]):
         app.logger.warning(warning)

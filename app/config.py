@@ -26,6 +26,9 @@ def defaults(instance: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
+        # Reverse proxies in front of Cartella whose X-Forwarded-For/-Proto are believed (0:
+        # none, so nobody can forge the client address written in the audit log).
+        "TRUSTED_PROXIES": int(os.environ.get("CARTELLA_PROXIES", "0") or 0),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": https,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=9),

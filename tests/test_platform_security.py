@@ -94,6 +94,22 @@ def test_audit_details_never_keep_personal_values(db, app, world):
     assert "RSSMRA" not in " ".join(r["detail"] for r in db.query("SELECT detail FROM audit_log"))
 
 
+@pytest.mark.parametrize("proxies,logged", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_forwarded_address_is_believed_only_behind_a_declared_proxy(tmp_path, proxies, logged):
+    app = create_app({**_config(tmp_path / "instance"), "TRUSTED_PROXIES": proxies})
+    db = store.connect(app.config["DATABASE"])
+    from app.store import users
+
+    users.create(db, "amministratore", "password-di-prova-1", "admin", None, "Admin")
+    client = app.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    page = client.get("/accesso", headers=headers)
+    client.post("/accesso", headers=headers, data={
+        "username": "amministratore", "password": "sbagliata", "csrf_token": csrf_from(page)})
+    ips = {r["ip"] for r in db.query("SELECT ip FROM audit_log WHERE action LIKE 'login%'")}
+    assert ips == {logged}
+
+
 # --- 5. files on disk are private ---------------------------------------------------------
 
 @pytest.fixture
