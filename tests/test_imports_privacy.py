@@ -8,6 +8,7 @@ import io
 import json
 import re
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -195,7 +196,7 @@ def test_the_wizard_state_is_on_the_server_and_only_its_user_reaches_it(app, sta
 def test_a_yaml_bomb_mapping_is_refused_at_once(app, staff, db):
     names = "abcdefghi"  # nine levels of nine aliases each: 9**9 strings once expanded
     text = f"modulo: {VMD}\na: &a [{', '.join(['lol'] * 9)}]\n"
-    for before, name in zip(names, names[1:]):
+    for before, name in pairwise(names):
         text += f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n"
     bomb = (text + "colonne: {x: *i}\n").encode()
     assert len(bomb) < 700

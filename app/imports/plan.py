@@ -330,7 +330,7 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict,
     if wanted is not None:
         entry = index.by_id.get(wanted)
         if entry is None or (row.person_id and entry["person_id"] != row.person_id):
-            row.errors.append(CellProblem(row.number, "id_scheda", f"la scheda {wanted} non "
+            row.errors.append(CellProblem(row.number, "Id scheda", f"la scheda {wanted} non "
                                           "esiste in questo ufficio o è di un'altra persona"))
             row.outcome = "non valida"
             return
