@@ -307,7 +307,11 @@ def _scan(archive, info, start, text, end, max_bytes: int | None = None) -> None
 
 
 def _longest_string(archive, info, max_cell: int, max_bytes: int) -> tuple | None:
-    """(index, length) of the first shared string longer than max_cell, if any."""
+    """(index, length) of the first shared string longer than max_cell, if any. A quick
+    pass in C (splitting at the <si> tags) rules out most files; expat, which calls Python
+    for every string, runs only when some stretch of the XML is longer than a cell."""
+    if not _has_long_stretch(archive, info, max_cell, max_bytes):
+        return None
     state = {"index": -1, "length": 0, "inside": False}
 
     def start(name, _attrs):
@@ -328,6 +332,24 @@ def _longest_string(archive, info, max_cell: int, max_bytes: int) -> tuple | Non
     except _Found:
         return state["index"], _length_of(archive, info, state["index"], max_bytes)
     return None
+
+
+def _has_long_stretch(archive, info, max_cell: int, max_bytes: int) -> bool:
+    """Whether any stretch between two si tags (<si>, </si>, <x:si>) is over max_cell bytes;
+    a string of more characters than that is at least that many bytes long."""
+    carry, total = b"", 0
+    with archive.open(info) as handle:
+        while piece := handle.read(1024 * 1024):
+            total += len(piece)
+            if total > max_bytes:
+                raise Refused(f"il testo del file («{info.filename}») supera "
+                              f"{_megabytes(max_bytes)} una volta aperto: troppo per un "
+                              "registro (possibile file malevolo)")
+            stretches = (carry + piece).split(b"si>")
+            carry = stretches.pop()
+            if len(carry) > max_cell or max(map(len, stretches), default=0) > max_cell:
+                return True
+    return False
 
 
 def _length_of(archive, info, wanted: int, max_bytes: int) -> int:
