@@ -241,6 +241,15 @@ def test_bad_page_numbers_are_400(client, auth, world, app, value):
         assert "pagina" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/persone/{n}", "/pratiche/{n}", "/schede/{n}/revisioni",
+                                 "/documenti/{n}", "/importazioni/{n}", "/documenti/serie/{n}"])
+def test_an_id_beyond_the_database_is_404(client, auth, world, url):
+    auth.login("coord_a")
+    response = client.get(url.format(n=10**20))
+    assert response.status_code == 404
+    assert "Pagina non trovata" in response.get_data(as_text=True)
+
+
 def test_a_far_page_is_just_empty(client, auth, world):
     auth.login("coord_a")
     response = client.get("/persone/", query_string={"pagina": "999999"})

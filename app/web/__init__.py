@@ -17,6 +17,7 @@ from .db import get_db
 from .errors import render_error, render_unwritable
 from .filters import register_filters
 from .guard import load_user
+from .params import BoundedInt
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     register_filters(app)
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     for module in (auth, persons, cases, entries, forms_list, documents, batch, imports,
                    admin, accesses):
         app.register_blueprint(module.bp)

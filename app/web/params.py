@@ -4,6 +4,7 @@ import re
 
 from flask import abort, request
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 # Far beyond any real page or revision, far below SQLite's 64-bit limit.
 LIMIT = 10**9
@@ -32,3 +33,12 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1,
 def page_arg() -> int:
     """The page of a list (`pagina`), 1 when absent."""
     return int_arg("pagina", 1)
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every URL: an id beyond what the database can hold is simply not a
+    page (404), instead of an overflow deep in the store (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
