@@ -183,7 +183,7 @@ class TemplateLinter:
             self._problem(1, "istruzione vuota «{% %}»", located)
             return
         keyword, body = match.group(1), match.group(2).strip()
-        if excel and prefix and keyword != "for":
+        if excel and prefix and not (keyword == "for" and prefix.group(1) in ("r", "tr")):
             self._problem(1, f"«{{%{prefix.group(1)} %}}» vale solo nei modelli Word: in Excel "
                           f"scrivere «{{% {statement} %}}»", located)
             return
