@@ -109,6 +109,21 @@ def test_text_in_any_encoding_is_read_as_written(tmp_path, encoding, expected):
     assert sheet.encoding == expected
 
 
+@pytest.mark.parametrize("added, expected", [
+    ("cp1252", "UTF-8, con alcune righe in Windows-1252"),
+    ("cp850", "UTF-8, con alcune righe in DOS (code page 850)")])
+def test_utf8_rows_and_rows_added_by_an_older_program_are_both_read(tmp_path, added,
+                                                                     expected):
+    path = tmp_path / "anagrafe.csv"
+    path.write_bytes("Cognome;Nome\r\nGalli;Niccolò\r\n".encode("utf-8")
+                     + "Cantù;Forlì\r\n".encode(added))
+
+    sheet = read_file(path, path.name)
+
+    assert list(sheet.rows) == [["Cognome", "Nome"], ["Galli", "Niccolò"], ["Cantù", "Forlì"]]
+    assert sheet.encoding == expected
+
+
 def test_the_dos_file_that_used_to_be_refused_is_read(tmp_path):
     path = registers.dos_encoded_csv(tmp_path / "anagrafe.csv")
 

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import resource
 import sys
 import unicodedata
@@ -63,9 +64,13 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
                   "cp1252": "Windows-1252", "cp850": "DOS (code page 850)",
                   "cp437": "DOS (code page 437)", "latin_1": "ISO-8859-1",
                   "mac_roman": "Mac Roman"}
+ENCODING_NAMES.update({f"utf-8-mixed-{e}": f"UTF-8, con alcune righe in {ENCODING_NAMES[e]}"
+                       for e in ("cp1252", "cp850", "cp437", "latin_1", "mac_roman")})
 ITALIAN_LETTERS = frozenset("àèéìíîòóùúÀÈÉÌÍÒÓÙÚ")
 # Typography an office writes: apostrophes, quotes, dashes, euro, degree and ordinal signs.
 TYPOGRAPHY = frozenset("’‘“”«»–—€°ºª…·§©®£¿¡×½¼²³")
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                           rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1a")
 
 
@@ -86,6 +91,28 @@ def decode_text(raw: bytes) -> tuple[str, str]:
         return _checked(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    loose = raw.decode("utf-8", errors="replace")
+    readings = []
+    if len(loose) - len(loose.encode("ascii", "ignore")) > loose.count("\ufffd"):
+        # Some real UTF-8 letters among bytes that are not: rows added by another program?
+        # Then each stray byte is read in the code page that fits the stray bytes best.
+        stray = _code_page(UTF8_SEQUENCE.sub(b"", raw))
+        if stray:
+            readings.append((raw.decode("utf-8", errors="cartella-" + stray),
+                             "utf-8-mixed-" + stray))
+    whole = _code_page(raw)
+    if whole:
+        readings.append((raw.decode(whole), whole))
+    if not readings:
+        raise Refused("il testo non sembra scritto in nessuna codifica nota (UTF-8, UTF-16, "
+                      "Windows-1252, DOS, Mac): forse non è un file di testo. Aprilo con Excel "
+                      "o LibreOffice e salvalo come «CSV UTF-8»")
+    return _checked(*max(readings, key=lambda reading: _text_score(reading[0])))
+
+
+def _code_page(raw: bytes) -> str | None:
+    """The 8-bit code page in which the text's letters look most like Italian; None when
+    the text looks like no text in any of them."""
     high = Counter(raw.translate(None, bytes(range(128))))
     scores = {encoding: _plausibility(high, encoding) for encoding in _ranked(raw)}
     top = max(score for score, _ in scores.values())
@@ -93,12 +120,25 @@ def decode_text(raw: bytes) -> tuple[str, str]:
     # Code pages that read this text alike (cp850 and cp437 share the Italian letters):
     # name the most common one.
     best = next(e for e in LEGACY if scores[e][0] == top and _alike(high, e, best))
-    doubtful = scores[best][1]
-    if doubtful > max(3, sum(high.values()) // 3):
-        raise Refused("il testo non sembra scritto in nessuna codifica nota (UTF-8, UTF-16, "
-                      "Windows-1252, DOS, Mac): forse non è un file di testo. Aprilo con Excel "
-                      "o LibreOffice e salvalo come «CSV UTF-8»")
-    return _checked(raw.decode(best), best)
+    if scores[best][1] > max(3, sum(high.values()) // 3):
+        return None
+    return best
+
+
+def _text_score(text: str) -> int:
+    """How Italian the letters beyond ASCII look (see _weight)."""
+    beyond = re.sub(r"[\x00-\x7f]+", "", text)
+    return sum(_weight(char) * count for char, count in Counter(beyond).items())
+
+
+def _legacy_handler(encoding: str):
+    def handle(error: UnicodeDecodeError):
+        return error.object[error.start:error.end].decode(encoding, "replace"), error.end
+    return handle
+
+
+for _encoding in LEGACY:
+    codecs.register_error("cartella-" + _encoding, _legacy_handler(_encoding))
 
 
 def _utf16_without_bom(raw: bytes) -> str | None:
