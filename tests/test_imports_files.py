@@ -115,7 +115,7 @@ def test_text_in_any_encoding_is_read_as_written(tmp_path, encoding, expected):
 def test_utf8_rows_and_rows_added_by_an_older_program_are_both_read(tmp_path, added,
                                                                      expected):
     path = tmp_path / "anagrafe.csv"
-    path.write_bytes("Cognome;Nome\r\nGalli;Niccolò\r\n".encode("utf-8")
+    path.write_bytes("Cognome;Nome\r\nGalli;Niccolò\r\n".encode()
                      + "Cantù;Forlì\r\n".encode(added))
 
     sheet = read_file(path, path.name)

@@ -3,10 +3,14 @@
 Run by path, `python -P child.py`, with a JSON request on standard input: it imports neither
 the app nor Flask (start-up stays under a tenth of a second) and it sets its own memory and
 CPU limits before any parser runs. It answers on standard output, one JSON document per line:
-first {"sheets", "sheet", "first_row"} or {"error"}, then one row per line (a JSON array),
-then {"end": number of rows, "width": the widest row}. A line {"error"} may come instead of
-any row (a limit reached while reading). Dates travel as {"d": iso} and date-times as
-{"dt": iso}.
+first {"sheets", "sheet", "first_row", "encoding"} or {"error"}, then one row per line (a
+JSON array), then {"end": number of rows, "width": the widest row}. A line {"error"} may come
+instead of any row (a limit reached while reading). Dates travel as {"d": iso} and
+date-times as {"dt": iso}.
+
+Text files are decoded here too (byte-order marks, UTF-8, then the 8-bit code page whose
+letters look most like Italian), and no cell longer than Excel allows, nor more text than
+the cap, ever leaves this process: the server holds only what passed these checks.
 """
 
 import codecs
@@ -19,10 +23,10 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from xml.parsers import expat
-from zlib import error as zlib_error
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from xml.parsers import expat
+from zlib import error as zlib_error
 
 PLAIN = frozenset({str, int, bool, type(None)})
 
@@ -249,8 +253,8 @@ def _csv_rows(request: dict):
                               f"{_number(csv.field_size_limit())} caratteri: di solito sono "
                               "virgolette aperte e mai chiuse; correggile o salva di nuovo il "
                               "file dal programma di origine") from exc
-            raise Refused(f"il CSV è malformato alla riga {reader.line_num} ({exc}): salvalo di "
-                          "nuovo dal programma di origine") from exc
+            raise Refused(f"il CSV è malformato alla riga {reader.line_num}: salvalo di nuovo "
+                          "dal programma di origine") from exc
     return ["CSV"], "CSV", rows(), encoding
 
 
@@ -258,10 +262,13 @@ def _csv_bytes(request: dict) -> bytes:
     """The file's bytes; for a ZIP archive, those of the one CSV inside it (see limits.py)."""
     if request["kind"] != "csvzip":
         return Path(request["path"]).read_bytes()
-    with zipfile.ZipFile(request["path"]) as archive:
-        member = request["member"]
-        with archive.open(member) as handle:
+    member = request["member"]
+    try:
+        with zipfile.ZipFile(request["path"]) as archive, archive.open(member) as handle:
             raw = handle.read(request["max_bytes"] + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error) as exc:
+        raise Refused(f"l'archivio ZIP è danneggiato e «{member}» non si può estrarre: "
+                      "estrai il CSV con il programma che hai e caricalo da solo") from exc
     if len(raw) > request["max_bytes"]:
         raise Refused(f"«{member}» dentro l'archivio supera "
                       f"{request['max_bytes'] // (1024 * 1024)} MB")
@@ -418,31 +425,40 @@ def _length_of(archive, info, wanted: int, max_bytes: int) -> int:
 def _cell_using(archive, index: int) -> tuple[str | None, str | None]:
     """(sheet name, cell) of the first cell that shows shared string number `index`."""
     for name, part in _sheet_parts(archive):
-        state = {"ref": None, "shared": False, "value": None}
-
-        def start(tag, attrs):
-            tag = _local(tag)
-            if tag == "c":
-                state.update(ref=attrs.get("r"), shared=attrs.get("t") == "s", value=None)
-            elif tag == "v" and state["shared"]:
-                state["value"] = ""
-
-        def text(data):
-            if state["value"] is not None:
-                state["value"] += data
-
-        def end(tag):
-            if _local(tag) == "v" and state["value"] is not None:
-                if state["value"].strip() == str(index):
-                    raise _Found
-                state["value"] = None
         try:
-            _scan(archive, archive.getinfo(part), start, text, end)
-        except _Found:
-            return name, state["ref"]
+            cell = _shared_cell(archive, archive.getinfo(part), str(index))
         except (KeyError, Refused):
             continue
+        if cell:
+            return name, cell
     return None, None
+
+
+def _shared_cell(archive, info, wanted: str) -> str | None:
+    """The reference (e.g. C3) of the first cell of one sheet showing that shared string."""
+    state = {"ref": None, "shared": False, "value": None}
+
+    def start(tag, attrs):
+        tag = _local(tag)
+        if tag == "c":
+            state.update(ref=attrs.get("r"), shared=attrs.get("t") == "s", value=None)
+        elif tag == "v" and state["shared"]:
+            state["value"] = ""
+
+    def text(data):
+        if state["value"] is not None:
+            state["value"] += data
+
+    def end(tag):
+        if _local(tag) == "v" and state["value"] is not None:
+            if state["value"].strip() == wanted:
+                raise _Found
+            state["value"] = None
+    try:
+        _scan(archive, info, start, text, end)
+    except _Found:
+        return state["ref"]
+    return None
 
 
 def _sheet_parts(archive) -> list[tuple[str, str]]:
