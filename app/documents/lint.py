@@ -6,6 +6,7 @@ whole. Messages name the template and quote the paragraph (or cell) around the p
 
 import difflib
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,10 +353,23 @@ def lint_template(template: Template, catalog: Catalog) -> list[Problem]:
             return problems + _lost_extensions(template)
         return problems + _whole_document_syntax(template)
     except Exception as exc:  # noqa: BLE001 - a file written by another tool: say why, no traceback
-        kind = "Excel" if template.definition.is_excel else "Word"
-        return [Problem(str(template.path), 1, f"modello '{template.id}': il file {kind} non si "
-                        f"può leggere ({type(exc).__name__}: {exc}); aprirlo e salvarlo di nuovo "
-                        "come .xlsx o .docx, o togliere l'elemento indicato")]
+        return [Problem(str(template.path), 1, f"modello '{template.id}': il file non si può "
+                        f"leggere ({type(exc).__name__}: {exc}). {_advice(template)}")]
+
+
+def _advice(template: Template) -> str:
+    """What to do with a file the reader chokes on: pivot tables are the usual culprit."""
+    if not template.definition.is_excel:
+        return "Aprirlo con Word e salvarlo di nuovo come .docx."
+    try:
+        with zipfile.ZipFile(template.path) as archive:
+            pivots = any(name.startswith("xl/pivotTables/") for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return "Non è un file .xlsx: salvarlo come «Cartella di lavoro di Excel (.xlsx)»."
+    if pivots:
+        return ("Contiene una tabella pivot scritta in un modo che Cartella non sa leggere: "
+                "toglierla dal modello, o ricrearla, e salvare di nuovo.")
+    return "Aprirlo con Excel o LibreOffice e salvarlo di nuovo come .xlsx."
 
 
 LOST_EXTENSIONS = {
