@@ -313,3 +313,31 @@ def test_cartella_check_explains_an_unreadable_pivot_without_a_traceback(tmp_pat
         in result.output
     assert "Contiene una tabella pivot scritta in un modo che Cartella non sa leggere" in \
         result.output
+
+
+def test_excel_parts_that_cannot_be_kept_are_named_before_use(tmp_path, monkeypatch):
+    import importlib.util
+
+    from tests.fixtures.templates_others.make import rewrite_parts
+
+    target = tmp_path / "modelli"
+    target.mkdir()
+    for name in ("elenchi_x14.xlsx", "logo.xlsx"):
+        (target / name).write_bytes((OTHERS / name).read_bytes())
+    slicer = ('<ext uri="{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}" xmlns:x14="http://schemas.'
+              'microsoft.com/office/spreadsheetml/2009/9/main"><x14:slicerList/></ext>')
+    rewrite_parts(target / "elenchi_x14.xlsx", re.compile(r"xl/worksheets/sheet1\.xml"),
+                  lambda xml: xml.replace("</extLst>", slicer + "</extLst>"))
+    (target / "catalogo.yaml").write_text("".join(
+        f"- {{id: {name}, title: {name}, kind: register, file: {name}.xlsx, forms: [prova], "
+        f"filename: x.xlsx, formats: [xlsx]}}\n" for name in ("elenchi_x14", "logo")))
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "PIL" else find_spec(name, *a))
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    messages = [p.message for p in template_problems(catalog, target)[1]]
+    assert messages == [
+        "modello 'elenchi_x14', foglio «Familiari»: contiene filtri dei dati (slicer), che "
+        "andrebbero persi nei documenti prodotti: toglierli dal modello",
+        "modello 'logo': le immagini del modello (il logo) andrebbero perse perché su questo "
+        "server manca Pillow: installarlo (pip install pillow)"]

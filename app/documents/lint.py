@@ -5,6 +5,7 @@ whole. Messages name the template and quote the paragraph (or cell) around the p
 """
 
 import difflib
+import importlib.util
 import re
 import zipfile
 from collections.abc import Iterator
@@ -383,6 +384,12 @@ LOST_EXTENSIONS = {
 def _lost_extensions(template: Template) -> list[Problem]:
     """Excel features openpyxl would drop and Cartella cannot put back: said before use."""
     problems = []
+    with zipfile.ZipFile(template.path) as archive:
+        images = any(name.startswith("xl/media/") for name in archive.namelist())
+    if images and importlib.util.find_spec("PIL") is None:
+        problems.append(Problem(str(template.path), 1, (
+            f"modello '{template.id}': le immagini del modello (il logo) andrebbero perse "
+            "perché su questo server manca Pillow: installarlo (pip install pillow)")))
     for title, extensions in sheet_extensions(template.path.read_bytes()).items():
         lost = sorted({LOST_EXTENSIONS.get(uri, f"estensioni di Excel {uri}")
                        for uri in (ext.get("uri", "").upper() for ext in extensions)
