@@ -236,6 +236,27 @@ def test_the_text_of_a_sheet_is_capped_in_the_child(tmp_path):
                                          "più di 2 KB di testo (superati alla riga ")
 
 
+def test_the_server_never_holds_more_than_the_cap_even_from_a_child_gone_wrong(
+        tmp_path, monkeypatch):
+    """A child that ignores the caps and streams rows forever: the server stops listening
+    at its own bound (four times the text cap, plus 1 MB), kills it and says why."""
+    from app.imports import reader
+
+    endless = tmp_path / "endless.py"
+    endless.write_text("import sys\n"
+                       "sys.stdout.write('{\"sheets\": [\"S\"], \"sheet\": \"S\", "
+                       "\"first_row\": 1}\\n')\n"
+                       "while True:\n    sys.stdout.write('[\"' + 'x' * 1000 + '\"]\\n')\n")
+    monkeypatch.setattr(reader, "CHILD", endless)
+    path = registers.write_xlsx(tmp_path / "registro.xlsx", empty_rows=0)
+
+    with pytest.raises(ImportFileError) as refused:
+        reader.read_file(path, path.name, limits=Limits(max_text_bytes=1024, seconds=60))
+
+    assert str(refused.value).startswith("«registro.xlsx»: il foglio contiene più testo di "
+                                         "quanto un registro possa avere")
+
+
 # --- dates written in words -----------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [

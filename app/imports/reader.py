@@ -71,7 +71,10 @@ def read_file(path: str | Path, original_name: str, sheet: str | None = None,
         try:
             child.stdin.write(json.dumps(request).encode())
             child.stdin.close()
-            answer = _receive(child.stdout)
+            # The child caps the text itself; this bound holds even if it went wrong.
+            answer = _receive(child.stdout, 4 * limits.max_text_bytes + 1024 * 1024)
+            if "rows" not in answer:
+                child.kill()  # whatever it still has to say is not wanted
             child.wait()
         finally:
             expired = not timer.is_alive() and child.returncode not in (0, None)
@@ -90,15 +93,21 @@ def read_file(path: str | Path, original_name: str, sheet: str | None = None,
                     answer["width"], answer.get("encoding"))
 
 
-def _receive(stream) -> dict:
+def _receive(stream, budget: int) -> dict:
     """The child's lines: a head, the rows, an end that counts them (see child.py).
-    Whatever is missing (a child killed half-way) leaves "rows" out of the answer."""
+    Whatever is missing (a child killed half-way) leaves "rows" out of the answer; more
+    than `budget` bytes is an error, never held."""
     try:
-        head = json.loads(stream.readline() or b"{}")
+        head = json.loads(stream.readline(budget) or b"{}")
         if "error" in head:
             return head
         lines = []
-        for line in stream:
+        while line := stream.readline(budget + 1):
+            budget -= len(line)
+            if budget < 0:
+                return {"error": "il foglio contiene più testo di quanto un registro possa "
+                                 "avere: dividi il file o chiedi all'amministratore di alzare "
+                                 "il limite (IMPORT_MAX_TEXT_MB)"}
             if line.startswith(b"["):
                 lines.append(line.rstrip(b"\n"))
                 continue
