@@ -58,3 +58,9 @@ STATUSES = OrderedDict([
     ("web", _l("compilata sul web")),
     ("import", _l("importata da file")),
 ])
+
+# Sheets outside the cycle, grouped on the case page after its phases.
+OTHER_GROUPS = OrderedDict([
+    ("misura", _l("Misure e contributi")),
+    ("tribunale", _l("Autorità giudiziaria")),
+])

@@ -186,7 +186,7 @@ class PhaseView:
 
 def cycle_overview(catalog: Catalog, case: dict, entries: list[dict]) -> list[PhaseView]:
     """The cycle of a case with the sheets of each phase, plus measures and court paperwork."""
-    from .cycle import PHASES, phase_index
+    from .cycle import OTHER_GROUPS, PHASES, phase_index
 
     current = phase_index(case["fase"])
     by_form: dict[str, list] = {}
@@ -195,8 +195,8 @@ def cycle_overview(catalog: Catalog, case: dict, entries: list[dict]) -> list[Ph
     views = {code: PhaseView(code, str(label), current=(i == current),
                              past=(i < current or case["stato"] == "chiusa"))
              for i, (code, label) in enumerate(PHASES.items())}
-    views["misura"] = PhaseView("misura", "Misure e contributi")
-    views["tribunale"] = PhaseView("tribunale", "Autorità giudiziaria")
+    for code, label in OTHER_GROUPS.items():
+        views[code] = PhaseView(code, str(label))
     for form in catalog.for_area(case["area"]):
         view = views.get(form.definition.phase)
         if view is None:
