@@ -443,3 +443,16 @@ def test_not_writable_is_told_apart_from_other_errors(tmp_path):
         conn.execute("SELECT nope FROM t")
     assert not_writable(readonly.value) and not not_writable(typo.value)
     assert not not_writable(ValueError("disk"))
+
+
+def test_template_lint_refuses_code_that_changes_data(tmp_path):
+    from app.catalog import Catalog
+    from app.definitions import load_library
+    from app.documents.lint import lint_template
+    from tests.test_documents_lint import _template
+
+    template = _template(tmp_path, ["Intestazione", "{{ scheda.familiari.append(1) }}",
+                                    "{% if scheda.servizi.clear() %}x{% endif %}"])
+    problems = lint_template(template, Catalog(load_library(FIXTURE_FORMS)))
+    assert [(p.line, "«append»" in p.message or "«clear»" in p.message) for p in problems] == [
+        (2, True), (3, True)]

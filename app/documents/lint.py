@@ -17,6 +17,7 @@ from jinja2 import TemplateSyntaxError, nodes
 
 from ..catalog import Catalog
 from ..definitions import Form, Problem
+from ..definitions.expressions import mutating_calls
 from ..definitions.loader import CASE_FIELDS, PERSON_FIELDS
 from .excel import KEPT_EXTENSIONS, is_placeholder, sheet_extensions, template_cells
 from .templates import Template
@@ -236,6 +237,9 @@ class TemplateLinter:
             if node.attr.startswith("_") and node.attr not in SHEET_META:
                 self._problem(1, f"'{node.attr}' non è accessibile: i nomi che iniziano con "
                               "'_' sono riservati", located)
+        for name in sorted(mutating_calls(tree)):
+            self._problem(1, f"«{name}» modificherebbe i dati: nei modelli si può solo leggere "
+                          "e stampare", located)
         for node in tree.find_all(nodes.Filter):
             if node.name not in self.env.filters:
                 self._problem(1, f"filtro '{node.name}' sconosciuto"
