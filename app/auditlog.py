@@ -195,7 +195,9 @@ def _text(sheet, value: str, bold: bool = False):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    cell = WriteOnlyCell(sheet, value=value)
+    from .definitions.fieldtypes import xml_text
+
+    cell = WriteOnlyCell(sheet, value=xml_text(value))  # a typed username may hold anything
     cell.data_type = "s"
     if bold:
         cell.font = Font(bold=True)

@@ -456,3 +456,15 @@ def test_template_lint_refuses_code_that_changes_data(tmp_path):
     problems = lint_template(template, Catalog(load_library(FIXTURE_FORMS)))
     assert [(p.line, "«append»" in p.message or "«clear»" in p.message) for p in problems] == [
         (2, True), (3, True)]
+
+
+def test_a_control_character_typed_as_username_does_not_break_the_audit_export(client, auth,
+                                                                               world, app):
+    auth.login("mal\x0bintenzionato", "x")
+    admin = app.test_client()
+    Auth(admin).login("admin")
+    export = admin.get("/amministrazione/registro", query_string={"formato": "xlsx"})
+    assert export.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert any("malintenzionato" in c for c in cells)
