@@ -22,6 +22,10 @@ def _app():
             "definizioni dei moduli non valide, Cartella non parte:\n" + str(exc)) from exc
     except NotWritable as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the instance folder cannot be created or written
+        raise click.ClickException(
+            f"Cartella non parte: {exc.strerror or exc} ({exc.filename or ''}). Controlla la "
+            "cartella dell'istanza (CARTELLA_INSTANCE) e i suoi permessi.") from exc
 
 
 def _db(app):

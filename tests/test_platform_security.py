@@ -468,3 +468,16 @@ def test_a_control_character_typed_as_username_does_not_break_the_audit_export(c
     cells = [c for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True)
              for c in row if isinstance(c, str)]
     assert any("malintenzionato" in c for c in cells)
+
+
+def test_serve_with_an_unusable_instance_folder_refuses_with_one_line(runner, tmp_path,
+                                                                      monkeypatch):
+    from app.cli import main
+
+    blocker = tmp_path / "un-file"
+    blocker.write_text("non una cartella")
+    monkeypatch.setenv("CARTELLA_INSTANCE", str(blocker / "istanza"))
+    result = runner.invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Cartella non parte" in lines[0], result.output
