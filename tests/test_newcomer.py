@@ -382,3 +382,20 @@ def test_the_starter_library_has_english_section_titles():
         for section in form.sections:
             assert section.title.get("en") != section.title.get("it") or section.title.get(
                 "it") == "ISEE", (form.id, section.id)
+
+
+def test_who_consulted_a_sheet(client, auth, world, sheet):
+    client.get(f"/schede/{sheet}")
+    auth.logout()
+    auth.login("coord_a")
+    html = client.get(f"/schede/{sheet}").get_data(as_text=True)
+    assert f'href="/schede/{sheet}/accessi"' in html
+    html = client.get(f"/schede/{sheet}/accessi").get_data(as_text=True)
+    assert "Chi ha consultato la scheda «Scheda di prova» di Rossi Mario" in html
+    assert "AS A (as_a)" in html and "COORD A (coord_a)" in html
+    assert "Anagrafica di" not in html   # only the sheet's events
+    rows = _xlsx_rows(client.get(f"/schede/{sheet}/accessi?formato=xlsx"))
+    assert any(r[1].value == "AS A (as_a)" for r in rows)
+    auth.logout()
+    auth.login("amm_a")
+    assert client.get(f"/schede/{sheet}/accessi").status_code == 403

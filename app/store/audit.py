@@ -77,6 +77,7 @@ def search(
     username: str = "",
     action: str = "",
     object_type: str = "",
+    object_id: int | None = None,
     person_id: int | None = None,
     codice_fiscale: str = "",
     date_from: str = "",
@@ -95,6 +96,9 @@ def search(
     if object_type:
         where.append("object_type = ?")
         args.append(object_type)
+    if object_id is not None:
+        where.append("object_id = ?")
+        args.append(object_id)
     if person_id:
         where.append("person_id = ?")
         args.append(person_id)

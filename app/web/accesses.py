@@ -10,6 +10,7 @@ from .. import auditlog
 from ..documents.pdf import PdfBusy, PdfFailed, PdfUnavailable
 from ..store import audit as audit_store
 from .db import get_catalog, get_db, get_documents
+from .entries import Sheet
 from .filters import format_datetime
 from .guard import audit, load_person, requires
 
@@ -64,4 +65,25 @@ def person(person_id: int):
     audit("report", "person", person_id, person_id=person_id, detail={"formato": fmt or "pagina"})
     name = f"{found['cognome']} {found['nome']}"
     return report(_("Chi ha consultato i dati di %(n)s", n=name), rows, fmt,
-                  f"accessi-{person_id}", person=found, total=total, limit=limit)
+                  f"accessi-{person_id}", person=found, total=total, limit=limit,
+                  endpoint="accesses.person", args={"person_id": person_id})
+
+
+@bp.route("/schede/<int:entry_id>/accessi")
+@requires("person.audit")
+def entry(entry_id: int):
+    """Every access to one sheet (reads, changes, history, documents made from it)."""
+    sheet = Sheet(entry_id, audit_action=None)
+    fmt = request.args.get("formato", "")
+    if fmt and fmt not in FORMATS:
+        abort(400)
+    limit = EXPORT_LIMIT if fmt else PAGE_LIMIT
+    rows, total = audit_store.search(get_db(), object_type="entry", object_id=entry_id,
+                                     limit=limit)
+    audit("report", "entry", entry_id, person_id=sheet.case["person_id"],
+          detail={"formato": fmt or "pagina"})
+    title = _("Chi ha consultato la scheda «%(f)s» di %(n)s", f=sheet.form.title,
+              n=f"{sheet.person['cognome']} {sheet.person['nome']}")
+    return report(title, rows, fmt, f"accessi-scheda-{entry_id}", person=sheet.person,
+                  total=total, limit=limit, endpoint="accesses.entry",
+                  args={"entry_id": entry_id})
