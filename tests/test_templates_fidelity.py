@@ -205,9 +205,16 @@ def test_excel_drop_down_lists_and_conditional_formats_are_kept(produce):
     content = produce("elenchi_x14", "xlsx").data
     xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<x14:dataValidation " in xml and "Liste!$A$1:$A$3" in xml
+    assert "<xm:sqref>C4:C5</xm:sqref>" in xml  # grown with the repeated row
     assert "<x14:conditionalFormatting" in xml and 'Liste!$B$1="evidenzia"' in xml
-    sheet = load_workbook(io.BytesIO(content)).active
+    assert "<xm:sqref>B4:B5</xm:sqref>" in xml
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook["Familiari"]
     assert [sheet["A4"].value, sheet["A5"].value] == ["Anna Rossi", "Bruno Rossi"]
+    assert [str(v.sqref) for v in sheet.data_validations.dataValidation] == ["D4:D5"]
+    assert [str(f.sqref) for f in sheet.conditional_formatting] == ["A4:A5"]
+    assert sheet["A7"].value == "=COUNTA(A4:A5)" and sheet["B7"].value == "=Liste!A10"
+    assert workbook["Liste"]["C1"].value == "=COUNTA(Familiari!A4:A5)"
 
 
 def test_excel_used_range_of_the_whole_sheet_is_not_walked(produce):

@@ -14,6 +14,8 @@ import io
 import re
 import warnings
 import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -24,6 +26,7 @@ from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.cell_range import MultiCellRange
 
 from ..definitions.fieldtypes.xmlsafe import strip_illegal
 from .values import Importo, SiNo, etichetta, text_environment
@@ -57,13 +60,14 @@ def render_xlsx(template: Path | bytes, context: dict) -> bytes:
     """Fill an .xlsx template with the context; return the workbook's bytes."""
     raw = template if isinstance(template, bytes) else Path(template).read_bytes()
     workbook = load_workbook(io.BytesIO(raw))
+    insertions = []
     for sheet in workbook.worksheets:
-        _fill_sheet(sheet, context)
+        insertions += _fill_sheet(sheet, context)
         for pivot in sheet._pivots:  # the author's pivot tables show the filled data
             pivot.cache.refreshOnLoad = True
     out = io.BytesIO()
     workbook.save(out)
-    return keep_extensions(raw, out.getvalue())
+    return keep_extensions(raw, out.getvalue(), insertions)
 
 
 # Worksheet extensions (x14) openpyxl drops on reading, that hold only XML of their own:
@@ -78,6 +82,7 @@ KEPT_EXTENSIONS = {
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
 
 
 def sheet_extensions(raw: bytes) -> dict[str, list]:
@@ -91,13 +96,17 @@ def sheet_extensions(raw: bytes) -> dict[str, list]:
         return {title: exts for title, exts in found.items() if exts}
 
 
-def keep_extensions(template: bytes, filled: bytes) -> bytes:
-    """Put back into the filled workbook the sheet extensions of the template openpyxl lost."""
+def keep_extensions(template: bytes, filled: bytes, insertions: list["Insertion"]) -> bytes:
+    """Put back into the filled workbook the sheet extensions of the template openpyxl lost,
+    their ranges and formulas following the rows inserted."""
     kept = {title: [ext for ext in exts if ext.get("uri", "").upper() in KEPT_EXTENSIONS]
             for title, exts in sheet_extensions(template).items()}
     kept = {title: exts for title, exts in kept.items() if exts}
     if not kept:
         return filled
+    for title, exts in kept.items():
+        for ext in exts:
+            _follow(ext, title, insertions)
     source = zipfile.ZipFile(io.BytesIO(filled))
     parts = {part: kept[title] for title, part in _sheet_parts(source).items() if title in kept}
     out = io.BytesIO()
@@ -111,6 +120,19 @@ def keep_extensions(template: bytes, filled: bytes) -> bytes:
                 data = head + block.encode("utf-8") + b"</worksheet>"
             target.writestr(item, data)
     return out.getvalue()
+
+
+def _follow(ext, title: str, insertions: list["Insertion"]) -> None:
+    """An extension of sheet `title`: its ranges and formulas after the inserted rows."""
+    for insertion in insertions:  # in the order they were made
+        for node in ext.iter(f"{{{XM}}}sqref", f"{{{XM}}}f"):
+            if not node.text:
+                continue
+            if node.tag.endswith("sqref"):
+                if insertion.sheet == title:
+                    node.text = insertion.ranges(node.text)
+            else:
+                node.text = insertion.formula("=" + node.text, title)[1:]
 
 
 # openpyxl warns on every load that it drops these extensions: keep_extensions puts back the
@@ -144,8 +166,8 @@ def is_placeholder(value) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
-def _fill_sheet(sheet, context: dict) -> None:
-    """Render each template cell exactly once.
+def _fill_sheet(sheet, context: dict) -> list["Insertion"]:
+    """Render each template cell exactly once; return the rows inserted, in order.
 
     The cells to fill are chosen before any is filled: a value a user typed that looks like
     a placeholder ("{{ pratiche }}") is written as text and never run as template code.
@@ -153,11 +175,15 @@ def _fill_sheet(sheet, context: dict) -> None:
     cells = template_cells(sheet)
     repeats = _repeat_rows(cells)
     single = [cell for cell in cells if cell.row not in repeats and is_placeholder(cell.value)]
+    insertions = []
     for row_number in sorted(repeats, reverse=True):  # bottom first: rows above stay put
         variable, expr = repeats[row_number]
-        _expand(sheet, row_number, variable, _items(expr, context, row_number), context)
+        insertion = _expand(sheet, row_number, variable, _items(expr, context, row_number),
+                            context)
+        insertions += [insertion] if insertion else []
     for cell in single:  # the same cell objects, moved down by the rows inserted above them
         _fill(cell, cell.value, context)
+    return insertions
 
 
 def _repeat_rows(cells: list) -> dict[int, tuple[str, str]]:
@@ -178,21 +204,21 @@ def _items(expr: str, context: dict, row_number: int) -> list:
     except OverflowError:  # the sandbox's range() refuses more than 100,000 numbers
         items = range(MAX_REPEATED_ROWS + 1)
     if len(items) > MAX_REPEATED_ROWS:
-        raise RepeatLimitError(
-            f"la riga {row_number} si ripeterebbe per più di {MAX_REPEATED_ROWS:,} elementi "
-            f"(«{expr.strip()}»): restringere i filtri o il periodo".replace(",", "."))
+        limit = f"{MAX_REPEATED_ROWS:,}".replace(",", ".")
+        raise RepeatLimitError(f"la riga {row_number} si ripeterebbe per più di {limit} "
+                               f"elementi («{expr.strip()}»): restringere i filtri o il periodo")
     return items
 
 
-def _expand(sheet, row_number: int, variable: str, items: list, context: dict) -> None:
+def _expand(sheet, row_number: int, variable: str, items: list, context: dict
+            ) -> "Insertion | None":
     """Repeat a template row once per item, then fill each copy with its item."""
     template = {cell.column: (cell.value, copy.copy(cell._style))
                 for cell in template_cells(sheet) if cell.row == row_number}
     template = {col: (FOR_ROW.sub("", value, count=1) if isinstance(value, str) else value, style)
                 for col, (value, style) in template.items()}
     extra = max(len(items), 1) - 1
-    if extra:
-        _insert_rows(sheet, row_number, extra)
+    insertion = _insert_rows(sheet, row_number, extra) if extra else None
     height = sheet.row_dimensions[row_number].height
     for offset in range(max(len(items), 1)):
         target = row_number + offset
@@ -209,14 +235,16 @@ def _expand(sheet, row_number: int, variable: str, items: list, context: dict) -
                 _fill(cell, value, {**context, variable: items[offset]})
             else:
                 cell.value = value
+    return insertion
 
 
-def _insert_rows(sheet, row_number: int, count: int) -> None:
-    """Insert rows below `row_number`, moving merged cells and widening formulas over it.
+def _insert_rows(sheet, row_number: int, count: int) -> "Insertion":
+    """Insert rows below `row_number`; what refers to the rows below follows them.
 
     Only existing cells move (openpyxl's insert_rows first creates every cell of the used
     range); formulas are recognised by their type, so a user's text starting with '=' stays
-    exactly as typed.
+    exactly as typed. Formulas of every sheet, pivot sources, drop-down lists and conditional
+    formats that cover the row grow to cover its copies.
     """
     for cell in sorted((c for c in sheet._cells.values() if c.row > row_number),
                        key=lambda c: c.row, reverse=True):
@@ -232,42 +260,69 @@ def _insert_rows(sheet, row_number: int, count: int) -> None:
     for merged in list(sheet.merged_cells.ranges):
         if merged.min_row > row_number:
             merged.shift(0, count)
-    for cell in list(sheet._cells.values()):
-        if cell.data_type == "f" and isinstance(cell.value, str) and cell.row != row_number:
-            cell.value = _grow_formula(cell.value, row_number, count)
-    for other in sheet.parent.worksheets:  # a pivot table reading the rows grows with them
+    insertion = Insertion(sheet.title, row_number, count)
+    for other in sheet.parent.worksheets:
+        for cell in list(other._cells.values()):
+            if cell.data_type == "f" and isinstance(cell.value, str) and \
+                    (other is not sheet or cell.row != row_number):
+                cell.value = insertion.formula(cell.value, other.title)
         for pivot in other._pivots:
             source = pivot.cache.cacheSource.worksheetSource
             if source is not None and source.ref and source.sheet == sheet.title:
-                source.ref = _grow_reference(source.ref, row_number, count)
+                source.ref = insertion.reference(source.ref, sheet.title)
+    for validation in sheet.data_validations.dataValidation:
+        validation.sqref = MultiCellRange(insertion.ranges(str(validation.sqref)))
+    formats = sheet.conditional_formatting
+    rules, formats._cf_rules = formats._cf_rules, OrderedDict()
+    for target, target_rules in rules.items():
+        target.sqref = MultiCellRange(insertion.ranges(str(target.sqref)))
+        formats._cf_rules.setdefault(target, []).extend(target_rules)
+    return insertion
 
 
-def _grow_formula(formula: str, row_number: int, count: int) -> str:
-    """References below the row move down; ranges ending on the row grow to cover the copies."""
-    tokens = Tokenizer(formula)
-    parts = []
-    for token in tokens.items:
-        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
-            parts.append(_grow_reference(token.value, row_number, count))
-        else:
-            parts.append(token.value)
-    return "=" + "".join(parts)
+@dataclass(frozen=True)
+class Insertion:
+    """Rows added below a row of a sheet: references below move, ranges over it grow."""
 
+    sheet: str
+    row: int
+    count: int
 
-def _grow_reference(reference: str, row_number: int, count: int) -> str:
-    sheet_prefix, _, ref = reference.rpartition("!")
-    if ":" in ref:
-        start, end = ref.split(":", 1)
-        try:
-            _, min_row, _, max_row = range_boundaries(ref.replace("$", ""))
-        except ValueError:
+    def formula(self, formula: str, home: str) -> str:
+        """A formula written in sheet `home`, with its references to the sheet followed."""
+        parts = []
+        for token in Tokenizer(formula).items:
+            if token.type == Token.OPERAND and token.subtype == Token.RANGE:
+                parts.append(self.reference(token.value, home))
+            else:
+                parts.append(token.value)
+        return "=" + "".join(parts)
+
+    def ranges(self, sqref: str) -> str:
+        """Cell ranges of the sheet itself ("C4 B4:B9"): one on the row grows with it."""
+        return " ".join(self.reference(part if ":" in part else f"{part}:{part}", self.sheet)
+                        for part in sqref.split())
+
+    def reference(self, reference: str, home: str) -> str:
+        """One reference (A1, $A$1:$B$7, 'Altro foglio'!A1) read from sheet `home`."""
+        sheet_prefix, _, ref = reference.rpartition("!")
+        named = sheet_prefix.strip("'").replace("''", "'") if sheet_prefix else home
+        if named != self.sheet:
             return reference
-        start = _move(start, row_number, count, inclusive=False)
-        end = _move(end, row_number, count, inclusive=min_row <= row_number <= (max_row or 0))
-        ref = f"{start}:{end}"
-    else:
-        ref = _move(ref, row_number, count, inclusive=False)
-    return f"{sheet_prefix}!{ref}" if sheet_prefix else ref
+        row_number, count = self.row, self.count
+        if ":" in ref:
+            start, end = ref.split(":", 1)
+            try:
+                _, min_row, _, max_row = range_boundaries(ref.replace("$", ""))
+            except ValueError:
+                return reference
+            start = _move(start, row_number, count, inclusive=False)
+            end = _move(end, row_number, count,
+                        inclusive=min_row is not None and min_row <= row_number <= (max_row or 0))
+            ref = f"{start}:{end}"
+        else:
+            ref = _move(ref, row_number, count, inclusive=False)
+        return f"{sheet_prefix}!{ref}" if sheet_prefix else ref
 
 
 def _move(ref: str, row_number: int, count: int, inclusive: bool) -> str:
