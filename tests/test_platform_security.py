@@ -481,3 +481,12 @@ def test_serve_with_an_unusable_instance_folder_refuses_with_one_line(runner, tm
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "Cartella non parte" in lines[0], result.output
+
+
+def test_reading_on_a_read_only_database_says_what_happened(client, sheet, monkeypatch):
+    """Every read is audited, so even a page view needs a write: say so, plainly."""
+    _refusing_connect(monkeypatch, "readonly")
+    response = client.get(f"/schede/{sheet}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Il database non accetta scritture" in html and "Nessun dato è andato perso" in html

@@ -50,14 +50,18 @@ def render_unwritable():
     pairs = [(k, v) for k, v in request.form.items(multi=True)] if request.method == "POST" \
         else []
     typed = [(k, v) for k, v in pairs if k not in TECHNICAL_KEYS and v.strip()]
+    explanation = EXPLANATIONS[503]() if request.method == "POST" else _(
+        "Il database non accetta scritture: spazio su disco esaurito o file in sola lettura. "
+        "Nessun dato è andato perso, ma Cartella non può registrare nulla (nemmeno le "
+        "consultazioni) finché l'amministratore non risolve il problema: avvisalo.")
     if request.headers.get("HX-Request"):
-        return EXPLANATIONS[503](), 503
+        return explanation, 503
     try:
         return render_template("error_unwritable.html", code=503, title=TITLES[503](),
-                               explanation=EXPLANATIONS[503](), typed=typed, pairs=pairs,
+                               explanation=explanation, typed=typed, pairs=pairs,
                                action=request.path), 503
     except Exception:  # the page itself needed the database (e.g. the session): plain text
         kept = "".join(f"<dt>{escape(k)}</dt><dd><pre>{escape(v)}</pre></dd>" for k, v in typed)
         return (f"<!doctype html><html lang=\"it\"><meta charset=\"utf-8\"><title>{escape(TITLES[503]())}"
-                f"</title><h1>{escape(TITLES[503]())}</h1><p>{escape(EXPLANATIONS[503]())}</p>"
+                f"</title><h1>{escape(TITLES[503]())}</h1><p>{escape(explanation)}</p>"
                 f"<dl>{kept}</dl></html>"), 503
