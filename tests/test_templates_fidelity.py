@@ -348,3 +348,23 @@ def test_excel_parts_that_cannot_be_kept_are_named_before_use(tmp_path, monkeypa
         "andrebbero persi nei documenti prodotti: toglierli dal modello",
         "modello 'logo': le immagini del modello (il logo) andrebbero perse perché su questo "
         "server manca Pillow: installarlo (pip install pillow)"]
+
+
+def test_lint_reads_every_header_and_the_file_name_pattern(tmp_path):
+    from docx import Document as NewDocument
+
+    document = NewDocument()
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "{{ ufficio.nomee }}"
+    document.add_paragraph("{{ persona.cognome }}")
+    document.save(tmp_path / "lettera.docx")
+    (tmp_path / "catalogo.yaml").write_text(
+        "- {id: lettera, title: Lettera, kind: letter, file: lettera.docx, forms: [prova], "
+        "filename: 'Lettera - {{ persona.cognomme }}.docx'}\n")
+    catalog = Catalog(load_library(FIXTURES / "forms"))
+    messages = [p.message for p in template_problems(catalog, tmp_path)[1]]
+    assert any(m.startswith("modello 'lettera', intestazione della prima pagina: "
+                            "'ufficio.nomee' non esiste") for m in messages), messages
+    assert any(m.startswith("modello 'lettera', nome del file ('filename' nel catalogo): "
+                            "'persona.cognomme' non esiste") for m in messages), messages

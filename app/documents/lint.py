@@ -36,6 +36,8 @@ DOCXTPL_INSERTS = {
 }
 TABLE_MARKS = {"vm": "unisce in verticale le celle ripetute", "hm": "unisce in orizzontale "
                "le celle ripetute"}
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
 ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "bozza",
          "pratiche", "periodo", "loop", "range", "true", "false", "none", "True", "False", "None"}
@@ -62,16 +64,22 @@ def docx_texts(path: Path) -> Iterator[Located]:
     document = Document(str(path))
     for index, paragraph in enumerate(_paragraphs(document.element.body), start=1):
         yield Located(f"paragrafo {index}", paragraph, index)
-    for s_index, section in enumerate(document.sections, start=1):
-        for part, label in ((section.header, "intestazione"), (section.footer, "piè di pagina")):
-            for paragraph in _paragraphs(part._element):
-                yield Located(f"{label} (sezione {s_index})", paragraph)
+    seen = set()  # every header and footer once: first page, even pages, later sections
+    for reference in document.element.body.iter(f"{W}headerReference", f"{W}footerReference"):
+        rid = reference.get(f"{R}id")
+        if rid in seen or rid not in document.part.related_parts:
+            continue
+        seen.add(rid)
+        kind = "intestazione" if reference.tag.endswith("headerReference") else "piè di pagina"
+        which = {"first": " della prima pagina", "even": " delle pagine pari"}.get(
+            reference.get(f"{W}type"), "")
+        for paragraph in _paragraphs(document.part.related_parts[rid].element):
+            yield Located(kind + which, paragraph)
 
 
 def _paragraphs(element) -> Iterator[str]:
-    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    for p in element.iter(f"{ns}p"):
-        yield "".join(t.text or "" for t in p.iter(f"{ns}t"))
+    for p in element.iter(f"{W}p"):
+        yield "".join(t.text or "" for t in p.iter(f"{W}t"))
 
 
 def xlsx_texts(path: Path) -> Iterator[Located]:
@@ -151,6 +159,10 @@ class TemplateLinter:
         if scope.loops and not excel:
             name = scope.stack[scope.loops[-1]][0]
             self._problem(1, f"manca {{% endfor %}} per il ciclo su '{name}'", None)
+        name = Located("nome del file ('filename' nel catalogo)", self.template.definition.filename)
+        for match in TAG.finditer(name.text):
+            if match.group(1) is not None:
+                self._expression(match.group(1), _Scope(), name)
         return self.problems
 
     def _alone(self, tag: str, located: Located) -> None:
