@@ -11,7 +11,7 @@ from functools import lru_cache
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
 from wtforms import IntegerField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
 from .definitions import Form, fieldtypes
 
@@ -65,7 +65,8 @@ def _form_class(form: Form) -> type[FlaskForm]:
     attrs = {}
     for section in form.sections:
         attrs.update(_fields_of(section.fields))
-    attrs["cartella_rev"] = IntegerField(validators=[Optional()])
+    # Bounded: a forged revision number must fail validation, not overflow SQLite.
+    attrs["cartella_rev"] = IntegerField(validators=[Optional(), NumberRange(0, 2**62)])
     attrs["cartella_nota"] = TextAreaField(validators=[Optional()])
     return type(f"Modulo_{form.id}_v{form.version}", (_SheetForm,), attrs)
 

@@ -490,3 +490,17 @@ def test_reading_on_a_read_only_database_says_what_happened(client, sheet, monke
     html = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Il database non accetta scritture" in html and "Nessun dato è andato perso" in html
+
+
+@pytest.mark.parametrize("rev", [str(10**20), "-5"])
+def test_a_forged_revision_number_is_refused_not_a_500(client, sheet, db, rev):
+    page = client.get(f"/schede/{sheet}/modifica")
+    response = client.post(f"/schede/{sheet}/modifica", data={
+        "csrf_token": csrf_from(page), "cartella_rev": rev, "_azione": "bozza",
+        "descrizione": "testo"})
+    assert response.status_code == 422
+    assert "testo" in response.get_data(as_text=True)
+    assert list(db.query("SELECT rev FROM entries WHERE id = ?", [sheet]))[0]["rev"] == 1
+    autosave = client.post(f"/schede/{sheet}/autosalva", data={
+        "csrf_token": csrf_from(page), "cartella_rev": rev}, headers={"HX-Request": "true"})
+    assert autosave.status_code == 400
