@@ -49,6 +49,10 @@ class WeakPassword(ValueError):
     """A password the policy refuses; the message says why, in Italian."""
 
 
+class WrongPassword(ValueError):
+    """The current password given to change it is not the user's."""
+
+
 @dataclass
 class LoginResult:
     """A user and the id of their new session on success; else minutes blocked (0 = not)."""
@@ -150,3 +154,27 @@ def change_password(db: Database, user_id: int, password: str) -> None:
     user = users.get(db, user_id)
     check_password(password, user["username"], user["full_name"] or "")
     users.set_password(db, user_id, password)
+
+
+def change_own_password(db: Database, user: dict, current: str, new: str, ip: str, *,
+                        user_agent: str = "", max_failures: int = 5,
+                        window_minutes: int = 15) -> LoginResult:
+    """A user changes their own password; on success every session ends and a new one opens.
+
+    A wrong current password counts as a failed login (same throttle), so a borrowed session
+    cannot be used to guess it.
+    """
+    username = user["username"]
+    unblock = lockout_until(db, username, max_failures=max_failures,
+                            window_minutes=window_minutes)
+    if unblock:
+        minutes = max(1, math.ceil((unblock - datetime.now(UTC)).total_seconds() / 60))
+        return LoginResult(blocked_minutes=minutes)
+    if users.authenticate(db, username, current) is None:
+        audit.append(db, "login_failed", user_id=user["id"], username=username, ip=ip)
+        raise WrongPassword(username)
+    change_password(db, user["id"], new)
+    audit.append(db, "password", user_id=user["id"], username=username, ip=ip,
+                 object_type="user", object_id=user["id"], office_id=user["office_id"])
+    return LoginResult(user=users.get(db, user["id"]),
+                       session_token=sessions.start(db, user["id"], ip, user_agent))

@@ -345,3 +345,39 @@ def test_cli_password_reset_lifts_the_lockout(runner, client, auth, world):
                            input="nuova-frase-molto-lunga\n")
     assert result.exit_code == 0, result.output
     assert auth.login("as_a", "nuova-frase-molto-lunga").status_code == 302
+
+
+def _own_password(client, current, new, confirm=None):
+    page = client.get("/password")
+    return client.post("/password", data={"csrf_token": csrf_from(page), "current": current,
+                                          "password": new, "confirm": confirm or new})
+
+
+def test_user_changes_own_password_and_other_sessions_end(app, client, auth, world, db):
+    auth.login("as_a")
+    stolen = _thief(app, client)
+    laptop = app.test_client()
+    Auth(laptop).login("as_a")
+    html = _own_password(client, "non-e-questa-123", "nuova-frase-molto-lunga").get_data(
+        as_text=True)
+    assert "La password attuale non è corretta" in html
+    html = _own_password(client, PASSWORD, "aaaaaaaaaa").get_data(as_text=True)
+    assert "Password troppo debole" in html and "ripetizioni" in html
+    response = _own_password(client, PASSWORD, "nuova-frase-molto-lunga")
+    assert response.status_code == 302
+    assert "Password cambiata" in client.get("/").get_data(as_text=True)
+    assert "Rossi" in _case_page(client, world).get_data(as_text=True)
+    _assert_refused(stolen, world)
+    _assert_refused(laptop, world)
+    assert Auth(app.test_client()).login("as_a", "nuova-frase-molto-lunga").status_code == 302
+    rows = list(db.query("SELECT action, object_id FROM audit_log WHERE action = 'password'"))
+    assert rows == [{"action": "password", "object_id": world["users"]["as_a"]}]
+
+
+def test_guessing_the_current_password_is_throttled_like_a_login(app, client, auth, world):
+    auth.login("as_a")
+    for attempt in range(5):
+        _own_password(client, f"tentativo-numero-{attempt}", "nuova-frase-molto-lunga")
+    html = _own_password(client, PASSWORD, "nuova-frase-molto-lunga").get_data(as_text=True)
+    assert BLOCKED in html
+    assert Auth(app.test_client()).login("as_a").get_data(as_text=True).count(BLOCKED) == 1

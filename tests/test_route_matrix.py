@@ -23,7 +23,7 @@ ANY_USER = {ADMIN, COORD, SW, STAFF}
 # worker; the batch job is the coordinator's; the import was made by office A's staff).
 ACCESS_RULES = {
     "static": PUBLIC, "favicon": PUBLIC, "auth.login": PUBLIC, "auth.set_language": PUBLIC,
-    "auth.logout": ANY_USER, "cases.home": ANY_USER,
+    "auth.logout": ANY_USER, "auth.change_password": ANY_USER, "cases.home": ANY_USER,
     "accesses.person": {COORD, SW}, "accesses.entry": {COORD, SW},
     "admin.audit_log": {ADMIN}, "admin.end_sessions": {ADMIN}, "admin.index": {ADMIN},
     "admin.new_user": {ADMIN}, "admin.office": {ADMIN}, "admin.unlock": {ADMIN},

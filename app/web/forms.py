@@ -133,5 +133,10 @@ class NewUserForm(UserForm, PasswordForm):
     pass
 
 
+class OwnPasswordForm(PasswordForm):
+    current = PasswordField(_l("Password attuale"), validators=[_required()],
+                            render_kw={"autocomplete": "current-password"})
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
