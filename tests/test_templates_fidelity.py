@@ -368,3 +368,13 @@ def test_lint_reads_every_header_and_the_file_name_pattern(tmp_path):
                             "'ufficio.nomee' non esiste") for m in messages), messages
     assert any(m.startswith("modello 'lettera', nome del file ('filename' nel catalogo): "
                             "'persona.cognomme' non esiste") for m in messages), messages
+
+
+def test_a_word_loop_over_a_huge_range_stops_with_a_clear_message(tmp_path):
+    from docx import Document as NewDocument
+
+    document = NewDocument()
+    document.add_paragraph("{% for n in range(10**9) %}{{ n }}{% endfor %}")
+    document.save(tmp_path / "ciclo.docx")
+    with pytest.raises(ValueError, match="ciclo su più di 100.000 elementi"):
+        render_docx(tmp_path / "ciclo.docx", {})

@@ -90,9 +90,9 @@ def sheet_extensions(raw: bytes) -> dict[str, list]:
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         found = {}
         for title, part in _sheet_parts(archive).items():
-            if part in archive.namelist():
-                root = etree.fromstring(archive.read(part), _PARSER)
-                found[title] = root.findall("m:extLst/m:ext", NS)
+            data = archive.read(part) if part in archive.namelist() else b""
+            if b"extLst" in data:  # most sheets have none: not worth parsing
+                found[title] = etree.fromstring(data, _PARSER).findall("m:extLst/m:ext", NS)
         return {title: exts for title, exts in found.items() if exts}
 
 

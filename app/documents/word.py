@@ -55,7 +55,11 @@ def render_docx(template: Path | bytes, context: dict) -> bytes:
     """Fill a .docx template; a draft is marked BOZZA at the top of the first page."""
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
     document = WordTemplate(source)
-    document.render(context, jinja_env=environment(), autoescape=True)
+    try:
+        document.render(context, jinja_env=environment(), autoescape=True)
+    except OverflowError as exc:  # the sandbox's range() refuses more than 100,000 numbers
+        raise ValueError("il modello chiede un ciclo su più di 100.000 elementi (range): "
+                         "ridurlo") from exc
     if context.get("bozza"):
         _mark_draft(document.docx)
     out = io.BytesIO()
