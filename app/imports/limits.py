@@ -112,7 +112,7 @@ def _check_zip(path: Path, original_name: str, limits: Limits) -> None:
                               "malevolo). Il massimo è "
                               f"{limits.max_uncompressed // (1024 * 1024)} MB.")
     strings = sum(m.file_size for m in members
-                  if m.filename.lower().endswith("sharedstrings.xml"))
+                  if m.filename.lower().endswith(("sharedstrings.xml", "sharedstrings.bin")))
     if strings > 2 * limits.max_text_bytes:
         raise ImportFileError(f"«{original_name}» contiene {strings // (1024 * 1024)} MB di "
                               "testo: troppo per un registro (possibile file malevolo). Il "
