@@ -209,6 +209,14 @@ def test_a_huge_shared_string_is_refused_by_the_command_line(runner, app, world,
     assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == before
 
 
+def test_shared_strings_over_the_text_cap_are_refused_before_any_parsing(huge_xlsx):
+    with pytest.raises(ImportFileError) as refused:
+        read_file(huge_xlsx, huge_xlsx.name, limits=Limits(max_text_bytes=10 * 1024 * 1024))
+
+    assert str(refused.value) == ("«enorme.xlsx» contiene 100 MB di testo: troppo per un "
+                                  "registro (possibile file malevolo). Il massimo è 10 MB.")
+
+
 def test_a_long_cell_is_refused_by_the_child_naming_where_it_is(tmp_path):
     """A cell over the cap in any format (here a CSV): the child stops and names the cell;
     one within the cap passes whole."""
