@@ -504,3 +504,10 @@ def test_a_forged_revision_number_is_refused_not_a_500(client, sheet, db, rev):
     autosave = client.post(f"/schede/{sheet}/autosalva", data={
         "csrf_token": csrf_from(page), "cartella_rev": rev}, headers={"HX-Request": "true"})
     assert autosave.status_code == 400
+
+
+@pytest.mark.parametrize("typed", ["9" * 60, "nan", "1e400", "Infinity"])
+def test_an_absurd_amount_is_a_field_error_not_a_500(client, sheet, typed):
+    response = _save(client, sheet, isee=typed)
+    assert response.status_code == 422
+    assert "Numero non valido" in response.get_data(as_text=True)

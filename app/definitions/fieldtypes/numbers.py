@@ -14,6 +14,9 @@ from ..model import FieldDef
 from . import FieldType, register
 
 
+MAX_DIGITS = 15  # significant digits Excel keeps; far beyond any amount or score
+
+
 def parse_italian_number(text: str) -> Decimal:
     """'1.234,56 €' -> Decimal('1234.56'); '1234.56' and '1,5' are understood too."""
     cleaned = re.sub(r"[€\s\u00a0]", "", str(text)).replace("'", "")
@@ -23,7 +26,12 @@ def parse_italian_number(text: str) -> Decimal:
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif cleaned.count(".") > 1 or re.match(r"^-?\d{1,3}(\.\d{3})+$", cleaned):
         cleaned = cleaned.replace(".", "")
-    return Decimal(cleaned)
+    number = Decimal(cleaned)
+    # 'nan', 'inf', '1e400' or 60 digits are no one's amount: refused like any other typo,
+    # before they overflow an Excel cell or a rounding deep in the export.
+    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+        raise InvalidOperation
+    return number
 
 
 def format_italian_number(value: Decimal, places: int | None = None) -> str:
