@@ -5,6 +5,8 @@ command line as in the wizard; dates written in words are read.
 The corpus (tests/corpus/) was saved by LibreOffice; tests/corpus/make_corpus.py rebuilds it.
 """
 
+import html
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,7 @@ from app.imports.limits import ImportFileError, Limits
 from app.imports.reader import read_file
 from app.imports.service import prepare
 from tests import registers
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, csrf_from
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".py")
@@ -86,6 +88,25 @@ def test_a_corpus_file_imports_through_the_command_line(runner, app, world, db, 
     assert tuple(person) == ("Niccolò", "Forlì", "1944-12-11")
     names = {row[0] for row in db.execute("SELECT cognome FROM persons")}
     assert {"Cantù", "D'Amico"} <= names
+
+
+@pytest.mark.parametrize("name", ["registro-dos437.csv", "registro-testo-unicode.txt",
+                                  "registro-mac.csv", "registro-csv.zip"])
+def test_the_wizard_shows_the_letters_of_an_old_file_as_typed(client, auth, world, name):
+    """The mapping page's examples are what the office typed, not Niccol• or Forl¬."""
+    auth.login("amm_a")
+    token = csrf_from(client.get("/importazioni/"))
+
+    page = client.post("/importazioni/", data={
+        "csrf_token": token, "modulo": "prova", "area": "non_autosufficienza",
+        "file": (io.BytesIO((CORPUS / name).read_bytes()), name)},
+        content_type="multipart/form-data", follow_redirects=True)
+
+    assert page.request.path.endswith("/mappa")
+    text = html.unescape(page.get_data(as_text=True))
+    assert "Niccolò · Lucia · Renée" in text
+    assert "Forlì · Perù · Canicattì" in text
+    assert "righe di dati: 3" in text
 
 
 # --- encodings and shapes the corpus cannot hold ---------------------------------------------
