@@ -171,6 +171,12 @@ def test_a_report_is_for_its_author_and_the_coordinators(app, staff, coordinator
     assert staff.get(f"/importazioni/{mine}/esito.xlsx").data[:2] == b"PK"
     assert coordinator.get(f"/importazioni/{mine}").status_code == 200
     assert client_of(app, "coord_b").get(f"/importazioni/{mine}").status_code == 404
+    # Its author undoes it; the import and the undo are logged with who and from where.
+    staff.post(f"/importazioni/{mine}/annulla", data={"csrf_token": csrf})
+    logged = db.execute("SELECT action, username, ip FROM audit_log WHERE object_type = "
+                        "'import' AND object_id = ? AND action IN ('import', 'undo') "
+                        "ORDER BY id", [mine]).fetchall()
+    assert logged == [("import", "amm_a", "127.0.0.1"), ("undo", "amm_a", "127.0.0.1")]
 
 
 def test_the_wizard_state_is_on_the_server_and_only_its_user_reaches_it(app, staff,

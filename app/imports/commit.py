@@ -46,9 +46,11 @@ def file_sha256(path) -> str:
 
 def commit(db: Database, plan: Plan, *, filename: str, sha256: str, sheet: str,
            user_id: int | None, report: bytes | None = None,
-           progress: Callable[[int, int], None] | None = None, username: str = "") -> int:
+           progress: Callable[[int, int], None] | None = None, username: str = "",
+           ip: str = "") -> int:
     """Apply every valid row (all or nothing) and record the import; return its id.
-    `username` names who ran it where there is no user (the command line)."""
+    `username` names who ran it where there is no user (the command line); `ip` where
+    from, for the audit log."""
     counts = plan.counts()
     mapping = {str(plan.headers[c]): t for c, t in plan.mapping.items()}
     with store.atomic(db):
@@ -89,7 +91,7 @@ def commit(db: Database, plan: Plan, *, filename: str, sha256: str, sheet: str,
                                "status": row.entry["status"]}, rev, None))
         write_new_sheets()
         import_store.add_items(db, import_id, items)
-        store.audit.append(db, "import", user_id=user_id, username=username,
+        store.audit.append(db, "import", user_id=user_id, username=username, ip=ip,
                            object_type="import",
                            object_id=import_id, office_id=plan.office_id,
                            detail=counts)  # the file's name (often a person's) stays in imports
@@ -130,7 +132,8 @@ def _case(db, row, person_id, plan, import_id, user_id, cases_by_person: dict) -
     return {"id": row.case_id, "person_id": person_id, "office_id": plan.office_id}
 
 
-def undo(db: Database, office_id: int, import_id: int, user_id: int | None) -> dict:
+def undo(db: Database, office_id: int, import_id: int, user_id: int | None,
+         username: str = "", ip: str = "") -> dict:
     """Roll an import back as a whole, unless its records were changed since."""
     record = import_store.get(db, office_id, import_id)
     if record["status"] != "completata":
@@ -159,7 +162,8 @@ def undo(db: Database, office_id: int, import_id: int, user_id: int | None) -> d
             else:
                 import_store.restore_person(db, item["object_id"], item["before"])
         import_store.mark_undone(db, import_id, user_id)
-        store.audit.append(db, "undo", user_id=user_id, object_type="import",
+        store.audit.append(db, "undo", user_id=user_id, username=username, ip=ip,
+                           object_type="import",
                            object_id=import_id, office_id=office_id, detail=counts)
     return counts
 

@@ -46,7 +46,7 @@ from ..imports.service import (
 from ..store import entries as entry_store
 from ..store import imports as import_store
 from .db import get_catalog, get_db
-from .guard import audit, current_user, requires
+from .guard import audit, client_ip, current_user, requires
 from .params import int_arg
 
 bp = Blueprint("imports", __name__, url_prefix="/importazioni")
@@ -301,7 +301,7 @@ def confirm(token: str):
                        "error": "", "user_id": current_user.id}
     job = ImportJob(current_app.config["DATABASE"], form, prepared, get_catalog().parameters,
                     current_user.office_id, current_user.id, pending, PROGRESS[token],
-                    _hidden(form))
+                    _hidden(form), current_user.username, client_ip())
     threading.Thread(target=job.run, daemon=True).start()
     return redirect(url_for("imports.progress", token=token))
 
@@ -321,6 +321,8 @@ class ImportJob:
     pending: dict
     state: dict
     hidden: frozenset = frozenset()
+    username: str = ""
+    ip: str = ""
 
     def run(self) -> None:
         db = store.connect(self.database)
@@ -334,7 +336,7 @@ class ImportJob:
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
                 sha256=file_sha256(pending["path"]), sheet=prepared.raw.sheet,
-                user_id=self.user_id, report=report,
+                user_id=self.user_id, report=report, username=self.username, ip=self.ip,
                 progress=lambda done, total: state.update(done=done))
             state["done"] = state["total"]
             Path(pending["path"]).unlink(missing_ok=True)
@@ -406,7 +408,8 @@ def report_file(import_id: int):
 def cancel(import_id: int):
     _import_record(import_id)
     try:
-        counts = undo(get_db(), current_user.office_id, import_id, current_user.id)
+        counts = undo(get_db(), current_user.office_id, import_id, current_user.id,
+                      username=current_user.username, ip=client_ip())
     except store.NotFound:
         abort(404)
     except UndoRefused as exc:
