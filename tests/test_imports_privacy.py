@@ -264,3 +264,21 @@ def test_a_file_where_no_column_matched_says_so_and_lists_its_headers(staff):
     assert ("Nessuna colonna del file corrisponde ai campi del modulo «Misura B1 – Disabilità "
             "gravissima», quindi nessuna riga può essere importata: le intestazioni trovate "
             "alla riga 1 sono: «Foo», «Bar».") in text
+
+
+def test_the_command_line_says_the_same_in_labels(app, world, db, tmp_path):
+    from app.imports.scripting import run_import
+
+    plain = tmp_path / "nulla.csv"
+    plain.write_bytes(b"Foo;Bar\n1;2\n")
+    found = tmp_path / "registro.csv"
+    found.write_bytes(b"Codice fiscale;Cognome;Nome;Com_Nascita;Anno\n"
+                      + f"{CF};Rossi;Mario;Milano;2026\n".encode())
+
+    nothing = run_import(app, db, str(plain), "misura_b1", "A", dry_run=True)
+    something = run_import(app, db, str(found), "misura_b1", "A", dry_run=True)
+
+    assert ("Nessuna colonna del file corrisponde ai campi del modulo «Misura B1 – Disabilità "
+            "gravissima»") in "\n".join(nothing["text"])
+    assert "  Com_Nascita → Luogo di nascita" in something["text"]
+    assert "  Anno → Anno della misura" in something["text"]
