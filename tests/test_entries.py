@@ -1,6 +1,7 @@
 """Sheets in the browser's place: draft vs complete, errors, conflicts, history, privacy."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -153,16 +154,14 @@ def test_revision_history_and_diff(client, sheet):
     assert re.search(r"<td>Numero di figli</td><td[^>]*>1</td><td[^>]*>3</td>", html)
 
 
-def test_session_expiry_keeps_the_data(app, world, sheet, client):
-    from datetime import timedelta
-
+def test_session_expiry_keeps_the_data(app, world, sheet, client, db):
     page = client.get(f"/schede/{sheet}/modifica")
     token = csrf_from(page)
-    # The server-side session expires (idle); the browser still holds its signed cookie.
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(0)
+    # The server-side session expires (idle ten hours); the browser still holds its cookie.
+    idle = datetime.now(UTC) - timedelta(hours=10)
+    db.execute("UPDATE sessions SET last_seen_at = ?", [idle.isoformat(timespec="milliseconds")])
     response = client.post(f"/schede/{sheet}/modifica", data={
         "csrf_token": token, "cartella_rev": "1", "_azione": "completa", **COMPLETE})
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=9)
     assert response.status_code == 302 and "/accesso" in response.headers["Location"]
     login = client.get(response.headers["Location"])
     assert "La sessione è scaduta" in login.get_data(as_text=True)
