@@ -79,6 +79,7 @@ def fill_case(db: Database, catalog: Catalog, case: dict, person: dict, user_id:
             continue
         ctx = sheets.context(catalog, case, person)
         values = sample_values(form, sheets.prefill(db, catalog, form, case, person), rng)
+        values = form.decode(form.encode(values))  # typed as the web form gives them
         result = sheets.check_submission(form, values, {}, ctx, True, set())
         status = "completa" if result.ok else "bozza"
         entries.create(db, case, form.id, form.version, form.encode(result.values), user_id,

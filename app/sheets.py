@@ -14,11 +14,19 @@ from .definitions.expressions import eta
 from .store import entries as entry_store
 
 
+def _as_date(value) -> date | None:
+    """A stored ISO date, or a date already parsed (a row being imported), as a date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def person_context(person: dict) -> dict:
     """The `persona` of expressions and templates: stored row with real dates and age."""
     ctx = dict(person)
-    born = person.get("data_nascita")
-    ctx["data_nascita"] = date.fromisoformat(born) if born else None
+    ctx["data_nascita"] = _as_date(person.get("data_nascita"))
     ctx["eta"] = eta(ctx["data_nascita"])
     return ctx
 
@@ -26,14 +34,20 @@ def person_context(person: dict) -> dict:
 def case_context(case: dict) -> dict:
     ctx = dict(case)
     for key in ("data_apertura", "data_chiusura", "prossima_verifica"):
-        ctx[key] = date.fromisoformat(case[key]) if case.get(key) else None
+        ctx[key] = _as_date(case.get(key))
     return ctx
+
+
+def evaluation_context(parameters: dict, case: dict, person: dict) -> dict:
+    """Names every expression of a sheet may read besides the form's own fields; the one
+    context of the web, the import, the export, the documents and the batch."""
+    return {"persona": person_context(person), "pratica": case_context(case),
+            "oggi": date.today(), "parametri": parameters}
 
 
 def context(catalog: Catalog, case: dict, person: dict) -> dict:
     """Names every expression may read besides the form's own fields."""
-    return {"persona": person_context(person), "pratica": case_context(case),
-            "oggi": date.today(), "parametri": catalog.parameters}
+    return evaluation_context(catalog.parameters, case, person)
 
 
 def prefill(db: Database, catalog: Catalog, form: Form, case: dict, person: dict) -> dict:
@@ -88,10 +102,7 @@ def check_submission(form: Form, values: dict, stored: dict, ctx: dict, complete
             for f in section.fields:
                 if f.id in stored:
                     values[f.id] = stored[f.id]
-    state = form.evaluate(values, ctx)
-    for fid in state.hidden:
-        if fid in form.fields and fieldtypes.get(form.fields[fid].type).has_value:
-            state.values[fid] = None if form.fields[fid].type != "repeat" else []
+    state = form.settle(values, ctx)
     errors = form.check(state, ctx, complete)
     for fid, f in form.fields.items():
         rows = state.values.get(fid) or []

@@ -134,6 +134,23 @@ class Form:
                 self._state_of_field(f, scope, state, section_hidden)
         return state
 
+    def settle(self, values: dict, context: dict) -> FormState:
+        """Evaluate as a sheet is saved: hidden fields emptied, and what is computed or shown
+        evaluated again without them (a total must not count a hidden amount)."""
+        state = self.evaluate(values, context)
+        for _ in range(len(self.fields)):  # each pass can only hide more; bounded anyway
+            filled = [fid for fid in state.hidden if fid in self.fields
+                      and fieldtypes.get(self.fields[fid].type).has_input
+                      and state.values.get(fid) not in (None, "", [])]
+            if not filled:
+                break
+            state = self.evaluate({**state.values, **{fid: _empty(self.fields[fid])
+                                                      for fid in filled}}, context)
+        for fid in state.hidden:
+            if fid in self.fields and fieldtypes.get(self.fields[fid].type).has_value:
+                state.values[fid] = _empty(self.fields[fid])
+        return state
+
     def _state_of_field(self, f: FieldDef, scope: dict, state: FormState,
                         section_hidden: bool) -> None:
         show = self.exprs.get(("show", f.id))
@@ -208,6 +225,10 @@ class Form:
 
     def sensitive_fields(self) -> set[str]:
         return {f.id for s in self.sections if s.sensitive for f in s.fields}
+
+
+def _empty(f: FieldDef):
+    return [] if f.type == "repeat" else None
 
 
 def _lookup(values: dict, key):

@@ -18,8 +18,11 @@ from sqlite_utils import Database
 
 from ..definitions import Form, fieldtypes
 from ..definitions.fieldtypes import parse_date
+from ..sheets import evaluation_context
+from ..store import cases as case_store
 from ..store import imports as import_store
 from ..store.entries import dump_data
+from ..store.scope import Scope
 from .mapping import ENTRY_ID
 
 PERSON_FIELDS = ("codice_fiscale", "cognome", "nome", "sesso", "data_nascita", "luogo_nascita",
@@ -206,7 +209,18 @@ class _Index:
         for entry in self.entries:  # oldest first, as office_entries orders them
             self.by_person.setdefault(entry["person_id"], []).append(entry)
         self.db = db
+        self.office_id = office_id
+        self.cases: dict[int, dict] = {}
+        self.new_case: dict = {}  # the case an import opens for a person without one
         self.shared: dict = {}  # equal small values held once (see plan_rows)
+
+    def case_of(self, case_id: int | None) -> dict:
+        """The open case a row's sheet belongs to (read once per case)."""
+        if case_id is None:
+            return self.new_case
+        if case_id not in self.cases:
+            self.cases[case_id] = case_store.get(self.db, Scope(self.office_id), case_id)
+        return self.cases[case_id]
 
     def data_of(self, entry: dict) -> str:
         return import_store.entry_data(self.db, entry["id"])
@@ -238,6 +252,7 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
     hidden = frozenset(hidden)
     mapping = {c: t for c, t in mapping.items() if t not in hidden}
     index = _Index(db, office_id, form)
+    index.new_case = {"area": area, "stato": "aperta", "data_apertura": date.today()}
     plan = Plan(form, office_id, mapping, headers, [], area, hidden)
     seen: dict[tuple, RowPlan] = {}
     id_column = next((c for c, t in mapping.items() if t == ENTRY_ID), None)
@@ -340,7 +355,10 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict,
     base = json.loads(stored) if entry else _starting_values(form, {**(existing or {}),
                                                                    **row.person})
     merged = {**base, **row.values}
-    state = form.evaluate(form.decode(merged), context)
+    # Evaluated as the web evaluates the sheet: with its person, its case and today.
+    context = evaluation_context(context.get("parametri") or {}, index.case_of(row.case_id),
+                                 {**(existing or {}), **row.person})
+    state = form.settle(form.decode(merged), context)
     errors = form.check(state, context, complete=True)
     missing = missing_labels(form, errors, hidden)
     row.missing = index.shared.setdefault(("missing", missing), missing)

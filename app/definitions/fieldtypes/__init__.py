@@ -5,6 +5,8 @@ the web form builder asks it for WTForms fields, imports and documents ask it to
 coerce and format values. Registering a name twice is an error at start-up.
 """
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import Length, Optional, Regexp
@@ -88,6 +90,16 @@ class FieldType:
     def form_data(self, value):
         """Stored JSON -> the value a WTForms field starts with."""
         return self.from_json(value)
+
+    # Texts that fit the usual patterns (a time, a code, a number), tried in order.
+    PATTERN_SAMPLES = ("10:30", "AB123", "12345", "prova")
+
+    def sample(self, field: FieldDef):
+        """A valid stored value for this field, for tests, previews and demonstrations."""
+        if field.pattern:
+            return next((t for t in self.PATTERN_SAMPLES
+                         if re.fullmatch(field.pattern, t)), None)
+        return f"Prova {field.id}"[:field.max_length or None]
 
 
 # The types register themselves when their modules are imported (order = registry order).

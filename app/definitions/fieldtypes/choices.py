@@ -96,6 +96,9 @@ class BooleanType(FieldType):
     def display(self, value, field, lang="it"):
         return {True: "Sì", False: "No"}.get(value, "")
 
+    def sample(self, field):
+        return True
+
 
 class _ChoiceMixin:
     """Maps the strings of an HTML form back to the typed values of the definition."""
@@ -181,6 +184,9 @@ class ChoiceType(FieldType):
                 return choice.value
         raise ValueError(f"«{raw}» non è tra le opzioni ammesse")
 
+    def sample(self, field):
+        return field.choices[0].value if field.choices else None
+
     def display(self, value, field, lang="it"):
         for choice in field.choices or []:
             if choice.value == value:
@@ -242,6 +248,9 @@ class MultichoiceType(ChoiceType):
                 values.append(ChoiceType.parse(self, pieces[start].strip(), field))
                 start += 2
         return values
+
+    def sample(self, field):
+        return [c.value for c in (field.choices or [])[:2]]
 
     def display(self, value, field, lang="it"):
         return ", ".join(ChoiceType.display(self, v, field, lang) for v in value or [])

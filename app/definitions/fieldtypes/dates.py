@@ -159,3 +159,6 @@ class DateType(FieldType):
 
     def display(self, value, field, lang="it"):
         return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
+
+    def sample(self, field):
+        return date.today().isoformat()

@@ -104,6 +104,17 @@ def check_range(field: FieldDef | None, value) -> None:
     raise ValueError(f"«{value}» non è ammesso: il valore deve essere {bound}{shown}")
 
 
+def _sample_number(field: FieldDef, wanted: Decimal) -> Decimal:
+    """`wanted` if the field's range allows it, else a whole number inside the range."""
+    low = None if field.min is None else Decimal(str(field.min))
+    high = None if field.max is None else Decimal(str(field.max))
+    if (low is None or wanted >= low) and (high is None or wanted <= high):
+        return wanted
+    if low is not None and high is not None:
+        return ((low + high) / 2).to_integral_value(rounding="ROUND_FLOOR")
+    return low if low is not None else high
+
+
 def _whole(limit: float | None):
     """20.0 -> 20, so that messages read 'tra 0 e 20', not 'tra 0.0 e 20.0'."""
     return int(limit) if limit is not None and limit == int(limit) else limit
@@ -126,7 +137,8 @@ class DecimalType(FieldType):
             return None
         if isinstance(value, str):
             value = parse_italian_number(value)
-        return format(Decimal(value), "f")
+        # '22,0' and 22 are one number: stored the same way, as an export reads back.
+        return format(Decimal(str(value)).normalize(), "f")
 
     def from_json(self, raw):
         return None if raw is None else Decimal(str(raw))
@@ -149,6 +161,9 @@ class DecimalType(FieldType):
 
     def display(self, value, field, lang="it"):
         return "" if value is None else format_italian_number(Decimal(str(value)), self.places)
+
+    def sample(self, field):
+        return self.to_json(_sample_number(field, Decimal("1234.5")))
 
 
 @register
@@ -192,6 +207,9 @@ class IntegerType(FieldType):
         if value is None or value == "":
             return None
         return int(value)
+
+    def sample(self, field):
+        return int(_sample_number(field, Decimal(7)))
 
     def parse(self, raw, field):
         value = self._integer(raw)

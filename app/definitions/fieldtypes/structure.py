@@ -8,7 +8,7 @@ from wtforms import (
     FormField,
 )
 
-from . import FieldType, register
+from . import REGISTRY, FieldType, register
 from .numbers import MoneyType, format_italian_number
 
 
@@ -26,6 +26,9 @@ class NoteType(FieldType):
         return problems
 
     def wtforms_field(self, field, subform=None):
+        return None
+
+    def sample(self, field):
         return None
 
 
@@ -46,6 +49,9 @@ class ComputedType(FieldType):
 
     def wtforms_field(self, field, subform=None):
         return None
+
+    def sample(self, field):
+        return None  # computed from the other fields
 
     def to_json(self, value):
         if isinstance(value, Decimal):
@@ -88,6 +94,11 @@ class RepeatType(FieldType):
 
     def to_json(self, value):
         return value or []
+
+    def sample(self, field, rows: int = 2):
+        """`rows` rows, each sub-field with its own sample."""
+        return [{sub.id: REGISTRY[sub.type].sample(sub) for sub in field.fields or []
+                 if REGISTRY[sub.type].has_value} for _ in range(max(rows, field.min_rows))]
 
     def display(self, value, field, lang="it"):
         count = len(value or [])

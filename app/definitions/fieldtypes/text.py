@@ -36,6 +36,9 @@ class TextareaType(FieldType):
         value = strip_illegal(str(value).replace("\r\n", "\n")).strip()
         return value or None
 
+    def sample(self, field):
+        return f"Prova {field.id}\nseconda riga"
+
 
 @register
 class EmailType(FieldType):
@@ -51,6 +54,9 @@ class EmailType(FieldType):
         if value and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
             raise ValueError(f"indirizzo email non valido: «{value}»")
         return value
+
+    def sample(self, field):
+        return "prova@example.it"
 
 
 @register
@@ -69,6 +75,9 @@ class PhoneType(FieldType):
         if value and not re.match(self.PATTERN, value):
             raise ValueError(f"numero di telefono non valido: «{value}»")
         return value
+
+    def sample(self, field):
+        return "031 123456"
 
 
 class _CodiceFiscaleInput(StringField):
@@ -104,3 +113,6 @@ class CodiceFiscaleType(FieldType):
             if not result.valid:
                 raise ValueError(result.error)  # one sentence, naming the code and the problem
         return code
+
+    def sample(self, field):
+        return "RSSMRA41D03F205B"
