@@ -11,6 +11,7 @@ from ..catalog import Catalog
 from ..cycle import AREAS, PHASES
 from ..definitions import Form
 from ..definitions.expressions import eta
+from ..sheets import evaluation_context
 from ..store import entries as entry_store
 from .values import Data, Testo, template_value
 
@@ -153,10 +154,14 @@ def build_context(db: Database, catalog: Catalog, *, case: dict, person: dict, o
     if entry is not None:
         scheda = sheet_values(catalog.form(db, entry["form_id"], entry["form_version"]), entry,
                               hide_sensitive, disclosure)
+    # Today and the parameters as every sheet's expressions see them (sheets.evaluation_context);
+    # persona and pratica are the same rows, typed for printing.
+    shared = evaluation_context(catalog.parameters, case, person)
     return {
         "persona": person_values(person, catalog.forms.get("persona")),
         "pratica": case_values(case), "scheda": scheda, "schede": schede,
         "ufficio": office_values(office), "operatore": operator_values(user),
-        "oggi": Data.fromordinal((today or date.today()).toordinal()),
+        "oggi": Data.fromordinal((today or shared["oggi"]).toordinal()),
+        "parametri": shared["parametri"],
         "bozza": bool(entry is not None and entry["status"] != "completa"),
     }

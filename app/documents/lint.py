@@ -39,8 +39,9 @@ TABLE_MARKS = {"vm": "unisce in verticale le celle ripetute", "hm": "unisce in o
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
-ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "bozza",
-         "pratiche", "periodo", "loop", "range", "true", "false", "none", "True", "False", "None"}
+ROOTS = {"persona", "pratica", "scheda", "schede", "ufficio", "operatore", "oggi", "parametri",
+         "bozza", "pratiche", "periodo", "loop", "range", "true", "false", "none", "True", "False",
+         "None"}
 OFFICE_KEYS = {"id", "code", "name", "nome", "address", "indirizzo", "phone", "telefono",
                "email", "pec", "created_at"}
 OPERATOR_KEYS = {"nome", "qualifica", "username"}
@@ -280,7 +281,8 @@ class TemplateLinter:
             return None
         if root not in ROOTS and root not in self.env.globals:
             self._problem(1, f"'{root}' non è nel contesto dei modelli (persona, pratica, "
-                          "scheda, schede, ufficio, operatore, oggi)" + _hint(root, ROOTS),
+                          "scheda, schede, ufficio, operatore, oggi, parametri)"
+                          + _hint(root, ROOTS),
                           located)
             return None
         if len(path) < 2:
