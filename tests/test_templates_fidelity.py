@@ -215,6 +215,8 @@ def test_excel_drop_down_lists_and_conditional_formats_are_kept(produce):
     assert [str(f.sqref) for f in sheet.conditional_formatting] == ["A4:A5"]
     assert sheet["A7"].value == "=COUNTA(A4:A5)" and sheet["B7"].value == "=Liste!A10"
     assert workbook["Liste"]["C1"].value == "=COUNTA(Familiari!A4:A5)"
+    assert sheet.print_area == "'Familiari'!$A$1:$D$7"
+    assert workbook.defined_names["Nomi"].attr_text == "Familiari!$A$4:$A$5"
 
 
 def test_excel_used_range_of_the_whole_sheet_is_not_walked(produce):

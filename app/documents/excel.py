@@ -270,6 +270,7 @@ def _insert_rows(sheet, row_number: int, count: int) -> "Insertion":
             source = pivot.cache.cacheSource.worksheetSource
             if source is not None and source.ref and source.sheet == sheet.title:
                 source.ref = insertion.reference(source.ref, sheet.title)
+    _follow_names(sheet, insertion)
     for validation in sheet.data_validations.dataValidation:
         validation.sqref = MultiCellRange(insertion.ranges(str(validation.sqref)))
     formats = sheet.conditional_formatting
@@ -278,6 +279,18 @@ def _insert_rows(sheet, row_number: int, count: int) -> "Insertion":
         target.sqref = MultiCellRange(insertion.ranges(str(target.sqref)))
         formats._cf_rules.setdefault(target, []).extend(target_rules)
     return insertion
+
+
+def _follow_names(sheet, insertion: "Insertion") -> None:
+    """Defined names (of the workbook and of each sheet) and the print area follow the rows."""
+    workbook = sheet.parent
+    for home, names in [("", workbook.defined_names)] + [
+            (other.title, other.defined_names) for other in workbook.worksheets]:
+        for name in names.values():
+            if name.attr_text:
+                name.attr_text = insertion.formula("=" + name.attr_text, home)[1:]
+    if sheet.print_area:
+        sheet.print_area = insertion.formula("=" + sheet.print_area, sheet.title)[1:]
 
 
 @dataclass(frozen=True)
