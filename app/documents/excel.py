@@ -260,6 +260,11 @@ def _insert_rows(sheet, row_number: int, count: int) -> "Insertion":
     for merged in list(sheet.merged_cells.ranges):
         if merged.min_row > row_number:
             merged.shift(0, count)
+    for index in sorted((i for i in sheet.row_dimensions if i > row_number), reverse=True):
+        dimension = sheet.row_dimensions.pop(index)  # heights and hidden rows move too
+        if index + count <= MAX_ROW:
+            dimension.index = index + count
+            sheet.row_dimensions[index + count] = dimension
     insertion = Insertion(sheet.title, row_number, count)
     for other in sheet.parent.worksheets:
         for cell in list(other._cells.values()):
