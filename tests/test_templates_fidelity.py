@@ -217,6 +217,8 @@ def test_excel_drop_down_lists_and_conditional_formats_are_kept(produce):
     assert workbook["Liste"]["C1"].value == "=COUNTA(Familiari!A4:A5)"
     assert sheet.print_area == "'Familiari'!$A$1:$D$7"
     assert sheet.row_dimensions[7].height == 30 and sheet.row_dimensions[6].height is None
+    assert sheet["C7"].hyperlink.target == "https://comune.esempio.invalid/regolamento"
+    assert sheet["C6"].hyperlink is None
     assert workbook.defined_names["Nomi"].attr_text == "Familiari!$A$4:$A$5"
 
 

@@ -257,6 +257,8 @@ def _insert_rows(sheet, row_number: int, count: int) -> "Insertion":
                                        "riga del foglio")
             continue
         sheet._cells[(cell.row, cell.column)] = cell
+        if cell.hyperlink is not None:  # a link remembers its cell by coordinate
+            cell.hyperlink.ref = cell.coordinate
     for merged in list(sheet.merged_cells.ranges):
         if merged.min_row > row_number:
             merged.shift(0, count)
