@@ -303,7 +303,7 @@ def test_every_form_exports_and_imports_back_unchanged(app, db, coordinator, fil
     untouched = run_import(app, db, str(path), form_id, office, dry_run=True)
     assert untouched["errors"] == []
     assert (untouched["rows"], untouched["unchanged"], untouched["updated"],
-            untouched["created"]) == (2, 2, 0, 0), untouched["text"]
+            untouched["created"]) == (2, 2, 0, 0), "\n".join(untouched["text"])
 
     text_field = next(f for fid, f in form.fields.items()
                       if f.type in ("text", "textarea") and expected.get(fid))
@@ -316,7 +316,8 @@ def test_every_form_exports_and_imports_back_unchanged(app, db, coordinator, fil
     sheet.cell(row, column).value = "Valore cambiato nel foglio"
     workbook.save(path)
     edited = run_import(app, db, str(path), form_id, office)
-    assert (edited["rows"], edited["unchanged"], edited["updated"]) == (2, 1, 1), edited["text"]
+    assert (edited["rows"], edited["unchanged"], edited["updated"]) == (2, 1, 1), \
+        "\n".join(edited["text"])
     assert _stored(db, first)["data"][text_field.id] == "Valore cambiato nel foglio"
 
 

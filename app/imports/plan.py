@@ -289,7 +289,10 @@ def plan_rows(db: Database, form: Form, office_id: int, rows: list[list], data_r
             row.outcome = "non valida"
             continue
         row.person["_key"] = key
-        entry_key = (key, _entry_key(form, row.values))
+        # A row naming its sheet (an export's 'Id scheda') is that sheet: two sheets of one
+        # person in the file stay two, whatever their import key.
+        entry_key = (key, ("id", row.entry_id_wanted) if row.entry_id_wanted is not None
+                     else _entry_key(form, row.values))
         if entry_key in seen:
             first = seen[entry_key]
             first.merged = [*(first.merged or []), row.number]
@@ -365,8 +368,9 @@ def _decide(row: RowPlan, form: Form, index: _Index, context: dict,
     row.status = "bozza" if errors else "completa"
     row.entry, row.values = entry, {}
     data = dump_data(form.encode(state.values))
-    if entry is not None and data == stored and entry["status"] == row.status:
-        row.outcome = "invariata"
+    # An untouched draft stays a draft: only a person completes a sheet, not a re-import.
+    if entry is not None and data == stored and entry["status"] in (row.status, "bozza"):
+        row.outcome, row.status = "invariata", entry["status"]
     else:
         row.outcome = "crea" if entry is None else "aggiorna"
         row.data = zlib.compress(data.encode(), 1)
