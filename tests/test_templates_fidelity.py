@@ -383,3 +383,34 @@ def test_a_word_loop_over_a_huge_range_stops_with_a_clear_message(tmp_path):
     document.save(tmp_path / "ciclo.docx")
     with pytest.raises(ValueError, match="ciclo su più di 100.000 elementi"):
         render_docx(tmp_path / "ciclo.docx", {})
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice o pdftotext assenti")
+def test_documents_filled_from_the_corpus_open_in_libreoffice(tmp_path):
+    from app.documents.excel import render_xlsx
+
+    familiari = [{"nome": "Anna Rossi", "parentela": "Figlia", "convivente": True},
+                 {"nome": "Bruno Rossi", "parentela": "Fratello", "convivente": False}]
+    context = {"persona": {"cognome": "Rossi", "nome": "Mario"},
+               "ufficio": {"nome": "Ufficio A", "code": "A", "pec": None},
+               "scheda": {"cognome": "Rossi", "descrizione": "Vive solo & bene", "isee": 5000,
+                          "invalidita": True, "percentuale": 74, "peso": None,
+                          "familiari": familiari}}
+    files = []
+    for name in ("autocorretto.docx", "salvato_da_libreoffice.docx", "tabelle_docxtpl.docx",
+                 "logo.xlsx", "elenchi_x14.xlsx", "pivot.xlsx"):
+        render = render_xlsx if name.endswith(".xlsx") else render_docx
+        files.append(tmp_path / name)
+        files[-1].write_bytes(render(OTHERS / name, context))
+    subprocess.run([shutil.which("soffice"), f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                    str(tmp_path / "pdf"), *map(str, files)], check=True, capture_output=True,
+                   timeout=240)
+    for path in files:
+        pdf = tmp_path / "pdf" / (path.stem + ".pdf")
+        assert pdf.exists(), f"LibreOffice non ha aperto {path.name}"
+        text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+        expected = "Rossi" if path.stem in ("logo", "pivot") else "Anna Rossi"
+        assert expected in text, f"{path.name}: manca «{expected}» nel PDF"
