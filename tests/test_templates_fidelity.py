@@ -151,7 +151,8 @@ def test_the_corpus_passes_lint_quickly():
     templates, problems = template_problems(catalog, OTHERS)
     assert problems == []
     assert set(templates) == {"autocorretto", "salvato_da_libreoffice", "tabelle_docxtpl",
-                              "logo", "elenchi_x14", "foglio_intero", "pivot"}
+                              "logo", "elenchi_x14", "foglio_intero", "pivot",
+                              "excel_da_libreoffice"}
 
 
 def test_docxtpl_inserts_are_refused_naming_the_construct():
@@ -227,6 +228,14 @@ def test_excel_used_range_of_the_whole_sheet_is_not_walked(produce):
     assert [sheet["A1"].value, sheet["A2"].value, sheet["A3"].value] == \
         ["Rossi", "Anna Rossi", "Bruno Rossi"]
     assert (1048576, 16384) not in sheet._cells  # formatting pushed off the sheet is dropped
+
+
+def test_a_register_saved_by_libreoffice_calc_fills(produce):
+    sheet = load_workbook(io.BytesIO(produce("excel_da_libreoffice", "xlsx").data)).active
+    assert sheet["A1"].value == "Familiari di Rossi Mario"
+    rows = [[sheet.cell(row=r, column=c).value for c in (1, 2, 3)] for r in (4, 5)]
+    assert rows == [["Anna Rossi", "Figlio/a", "No"], ["Bruno Rossi", "Fratello/sorella", "Sì"]]
+    assert sheet["B7"].value == "=COUNTA(A4:A5)"
 
 
 def test_excel_pivot_table_reads_every_repeated_row(produce):
