@@ -36,6 +36,25 @@ class _ById:
     def __contains__(self, name):
         return attribute(name) in self._fields or name in self._fields
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Initial values may be keyed by field id as well as by attribute."""
+        super().process(formdata, obj, data=self._by_attribute(data), extra_filters=extra_filters,
+                        **self._by_attribute(kwargs))
+
+    def _by_attribute(self, mapping):
+        if not mapping:
+            return mapping
+        return {attribute(k) if attribute(k) in self._fields else k: v
+                for k, v in mapping.items()}
+
+    @property
+    def errors(self) -> dict:
+        """Errors by field id (WTForms would key them by attribute)."""
+        errors = {f.short_name: f.errors for f in self._fields.values() if f.errors}
+        if self.form_errors:
+            errors[self._form_error_key] = self.form_errors
+        return errors
+
 
 class _SheetForm(_ById, FlaskForm):
     pass

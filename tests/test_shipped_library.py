@@ -340,3 +340,60 @@ def test_every_demo_sheet_opens(app, db, client, auth):
         auth.logout()
     assert failed == []
 
+
+
+# --- field ids and the web form's own names ------------------------------------------------
+
+RESERVED_FORM = """\
+id: prova_id
+version: 1
+title: Prova
+phase: valutazione
+sections:
+  - id: generale
+    title: Dati generali
+    fields:
+      - {id: nota, type: text, label: Nota}
+      - {id: oggi, type: date, label: Data odierna}
+"""
+
+
+def test_check_refuses_an_id_that_expressions_already_use(tmp_path):
+    from app.definitions import DefinitionError, load_library
+
+    (tmp_path / "prova_id.yaml").write_text(RESERVED_FORM, encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_library(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.line == 10 and problem.field == "oggi"
+    assert "riservato" in problem.message and "oggi_prova_id" in problem.message
+
+
+@pytest.mark.parametrize("field_id", ["data", "errors", "meta", "validate", "process",
+                                      "populate_obj", "form", "formdata", "obj", "prefix"])
+def test_any_field_id_works_in_the_web_form(app, db, coordinator, case_for, field_id):
+    """Ids that are names of WTForms' own members, top-level and inside a repeat row."""
+    from app.definitions import Form
+    from app.definitions.model import FormDef
+
+    form = Form(FormDef.model_validate({
+        "id": "prova_nomi", "version": 1, "title": "Prova", "phase": "valutazione",
+        "sections": [{"id": "s", "title": "S", "fields": [
+            {"id": field_id, "type": "text", "label": "In cima"},
+            {"id": "righe", "type": "repeat", "label": "Righe", "fields": [
+                {"id": field_id, "type": "text", "label": "Nella riga"}]}]}]}))
+    from app.store import forms as form_store
+
+    app.extensions["cartella.catalog"].library.forms[form.id] = form
+    form_store.record(db, form.id, form.version, form.json(), form.sha256, "test")
+    case = case_for(form)
+    entry_id = _new_sheet(coordinator, case["id"], form.id)
+    values = {field_id: "in cima", "righe": [{field_id: "riga uno"}, {field_id: "riga due"}]}
+    _save(coordinator, entry_id, values, form, "bozza")
+    assert _stored(db, entry_id)["data"] == values
+    html = coordinator.get(f"/schede/{entry_id}/modifica").get_data(as_text=True)
+    assert f'name="{field_id}" type="text" value="in cima"' in html
+    assert f'name="righe-1-{field_id}" type="text" value="riga due"' in html
+    empty = _new_sheet(coordinator, case["id"], form.id)
+    _save(coordinator, empty, {}, form, "bozza")
+    assert coordinator.get(f"/schede/{empty}").status_code == 200
