@@ -208,9 +208,11 @@ def test_every_form_fills_saves_reopens_and_shows_its_history(db, coordinator, f
         html = page.get_data(as_text=True)
         for text in _texts(form, expected):
             assert escape(text, quote=False) in html, (url, text)
-    history = coordinator.get(f"/schede/{entry_id}/revisioni")
+    history = coordinator.get(f"/schede/{entry_id}/revisioni?da=1&a=2")
     assert history.status_code == 200
-    assert "completa" in history.get_data(as_text=True).lower()
+    html = history.get_data(as_text=True)
+    assert "Differenze tra la revisione 1 e la 2" in html
+    assert any(escape(text, quote=False) in html for text in _texts(form, expected))
 
 
 @pytest.mark.parametrize("form_id", ["segnalazione_tm", "monitoraggio"])
