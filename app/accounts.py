@@ -1,5 +1,7 @@
 """Accounts: logging in (throttled, audited), sessions, lockouts and the password policy."""
 
+import hashlib
+import hmac
 import math
 import re
 from dataclasses import dataclass
@@ -74,19 +76,33 @@ def lockout_until(db: Database, username: str, *, max_failures: int = 5,
     return datetime.fromisoformat(recent[-max_failures]) + window
 
 
-def attempt_login(db: Database, username: str, password: str, ip: str, *,
+def recorded_username(db: Database, username: str, secret: str) -> str:
+    """The name a login attempt is throttled and audited under.
+
+    A user's own username; for a name no user has, a keyed digest of it: a password typed
+    into the username box never reaches the audit log, yet repeated tries of one unknown
+    name are still counted (and blocked) like a real user's, so blocking reveals nothing.
+    """
+    name = users.normalize_username(username)
+    if users.exists(db, name):
+        return name
+    digest = hmac.new(secret.encode(), name.encode(), hashlib.sha256).hexdigest()[:16]
+    return f"(utente sconosciuto {digest})"
+
+
+def attempt_login(db: Database, username: str, password: str, ip: str, *, secret: str,
                   max_failures: int = 5, window_minutes: int = 15, user_agent: str = "",
                   now: datetime | None = None) -> LoginResult:
     """Check a password unless the username had too many recent failures; audit the attempt."""
     now = now or datetime.now(UTC)
-    username = users.normalize_username(username)
+    typed, username = username, recorded_username(db, username, secret)
     unblock = lockout_until(db, username, max_failures=max_failures,
                             window_minutes=window_minutes, now=now)
     if unblock:
         minutes = max(1, math.ceil((unblock - now).total_seconds() / 60))
         audit.append(db, "login_blocked", username=username, ip=ip)
         return LoginResult(blocked_minutes=minutes)
-    user = users.authenticate(db, username, password)
+    user = users.authenticate(db, typed, password)
     if user is None:
         audit.append(db, "login_failed", username=username, ip=ip)
         return LoginResult()

@@ -23,11 +23,25 @@ def test_five_failures_block_the_username(client, auth, world):
 
 def test_block_ends_after_the_window(db, world):
     for _ in range(5):
-        attempt_login(db, "as_a", "sbagliata", "127.0.0.1")
+        attempt_login(db, "as_a", "sbagliata", "127.0.0.1", secret="k")
     start = datetime.now(UTC) + timedelta(seconds=1)
-    assert attempt_login(db, "as_a", PASSWORD, "127.0.0.1", now=start).blocked_minutes == 15
+    blocked = attempt_login(db, "as_a", PASSWORD, "127.0.0.1", secret="k", now=start)
+    assert blocked.blocked_minutes == 15
     later = start + timedelta(minutes=15)
-    assert attempt_login(db, "as_a", PASSWORD, "127.0.0.1", now=later).user is not None
+    assert attempt_login(db, "as_a", PASSWORD, "127.0.0.1", secret="k", now=later).user is not None
+
+
+def test_a_password_typed_as_username_never_reaches_the_audit_log(client, auth, world, db):
+    """A name no user has is recorded as a keyed digest, yet blocked like a real one."""
+    for _ in range(5):
+        auth.login("Segreta-Parola-2026!", "sbagliata")
+    html = auth.login("Segreta-Parola-2026!", "sbagliata").get_data(as_text=True)
+    assert "Troppi tentativi di accesso falliti" in html  # the same answer as for a real user
+    names = [row["username"] for row in db.query("SELECT username FROM audit_log")]
+    assert not any("segreta" in name.casefold() for name in names)
+    assert any(name.startswith("(utente sconosciuto ") for name in names)
+    auth.login("as_a", "sbagliata")
+    assert "as_a" in [row["username"] for row in db.query("SELECT username FROM audit_log")]
 
 
 def test_session_cookie_flags(client, auth, world):

@@ -41,6 +41,7 @@ def login():
     if form.validate_on_submit():
         result = attempt_login(
             get_db(), form.username.data, form.password.data, client_ip(),
+            secret=current_app.config["SECRET_KEY"],
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
             user_agent=request.user_agent.string,
