@@ -7,9 +7,10 @@ import io
 import re
 import shutil
 import subprocess
+import time
 from datetime import date, timedelta
 from decimal import Decimal
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,6 @@ from app import create_app
 from app.definitions import fieldtypes
 from app.definitions.fieldtypes import format_italian_number
 from app.demo import load_demo
-from app.imports.scripting import run_import
 from app.sheets import evaluation_context
 from app.store import cases as case_store
 from app.store import offices as office_store
@@ -294,18 +294,52 @@ def _export(client, form_id: str, tmp_path: Path) -> Path:
     return path
 
 
+def _counts(preview: str) -> dict[str, int]:
+    """The counts of the wizard's preview page, by their Italian title."""
+    return {title: int(number) for title, number in re.findall(
+        r'<dt class="col-sm-4">([^<]+)</dt><dd class="col-sm-8">(\d+)</dd>', preview)}
+
+
+def _web_import(client, path: Path, form_id: str, area: str, confirm: bool) -> dict[str, int]:
+    """Through the wizard: upload, keep the suggested mapping, preview (and confirm)."""
+    page = client.get("/importazioni/")
+    upload = client.post("/importazioni/", data={
+        "csrf_token": csrf_from(page), "modulo": form_id, "area": area,
+        "file": (io.BytesIO(path.read_bytes()), path.name)}, content_type="multipart/form-data")
+    assert upload.status_code == 302, upload.get_data(as_text=True)[:500]
+    mapping_url = upload.headers["Location"]
+    page = client.get(mapping_url)
+    chosen = {}
+    for name, options in re.findall(r'<select id="(colonna_\d+)"(.*?)</select>',
+                                    page.get_data(as_text=True), re.S):
+        picked = re.search(r'<option value="([^"]*)" selected', options)
+        chosen[name] = picked.group(1) if picked else ""
+    done = client.post(mapping_url, data={"csrf_token": csrf_from(page), **chosen})
+    preview = client.get(done.headers["Location"])
+    counts = _counts(unescape(preview.get_data(as_text=True)))
+    if confirm:
+        started = client.post(mapping_url.rsplit("/", 1)[0] + "/conferma",
+                              data={"csrf_token": csrf_from(preview)})
+        progress = started.headers["Location"]
+        for _ in range(600):
+            answer = client.get(progress, headers={"HX-Request": "true"})
+            if answer.status_code != 200 or "HX-Redirect" in answer.headers:
+                break
+            time.sleep(0.05)
+        assert "HX-Redirect" in answer.headers, "l'importazione non è finita"
+    return counts
+
+
 @pytest.mark.parametrize("form_id", FORMS)
 def test_every_form_exports_and_imports_back_unchanged(app, db, coordinator, filled, tmp_path,
                                                        form_id):
     form, case, first, expected = filled(form_id)
     filled(form_id, action_last="bozza")  # a second sheet, a draft, of the same case
     path = _export(coordinator, form_id, tmp_path)
-    office = office_store.get(db, case["office_id"])["code"]
 
-    untouched = run_import(app, db, str(path), form_id, office, dry_run=True)
-    assert untouched["errors"] == []
-    assert (untouched["rows"], untouched["unchanged"], untouched["updated"],
-            untouched["created"]) == (2, 2, 0, 0), "\n".join(untouched["text"])
+    untouched = _web_import(coordinator, path, form_id, case["area"], confirm=False)
+    assert untouched["Righe di dati"] == 2 and untouched["Schede invariate"] == 2, untouched
+    assert untouched["Schede da aggiornare"] == untouched["Schede da creare"] == 0, untouched
 
     text_field = next(f for fid, f in form.fields.items()
                       if f.type in ("text", "textarea") and expected.get(fid))
@@ -317,9 +351,8 @@ def test_every_form_exports_and_imports_back_unchanged(app, db, coordinator, fil
     row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == first)
     sheet.cell(row, column).value = "Valore cambiato nel foglio"
     workbook.save(path)
-    edited = run_import(app, db, str(path), form_id, office)
-    assert (edited["rows"], edited["unchanged"], edited["updated"]) == (2, 1, 1), \
-        "\n".join(edited["text"])
+    edited = _web_import(coordinator, path, form_id, case["area"], confirm=True)
+    assert (edited["Schede invariate"], edited["Schede da aggiornare"]) == (1, 1), edited
     assert _stored(db, first)["data"][text_field.id] == "Valore cambiato nel foglio"
 
 
