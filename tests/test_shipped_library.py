@@ -432,3 +432,23 @@ def test_any_field_id_works_in_the_web_form(app, db, coordinator, case_for, fiel
     empty = _new_sheet(coordinator, case["id"], form.id)
     _save(coordinator, empty, {}, form, "bozza")
     assert coordinator.get(f"/schede/{empty}").status_code == 200
+
+
+def test_a_hidden_amount_is_not_counted_in_the_total_nor_changed_by_a_round_trip(
+        app, db, coordinator, case_for, tmp_path):
+    """misura_b2: the voucher typed, then the voucher unticked: the saved total is the
+    allowance alone, and the export imports back unchanged."""
+    form = app.extensions["cartella.catalog"].forms["misura_b2"]
+    case = case_for(form)
+    entry_id = _new_sheet(coordinator, case["id"], "misura_b2")
+    values = {**_samples(form), "sostegni_richiesti": ["buono_caregiver"],
+              "importo_buono": "400.00", "importo_voucher": "250.00"}
+    _save(coordinator, entry_id, values, form, "completa")
+    saved = _stored(db, entry_id)["data"]
+    assert saved["importo_voucher"] is None
+    assert saved["totale_mensile"] == "400.00"
+    page = coordinator.get(f"/schede/{entry_id}").get_data(as_text=True)
+    assert "400,00 €" in page and "650,00" not in page
+    path = _export(coordinator, "misura_b2", tmp_path)
+    counts = _web_import(coordinator, path, "misura_b2", case["area"], confirm=False)
+    assert counts["Schede invariate"] == 1 and counts["Schede da aggiornare"] == 0, counts
