@@ -458,9 +458,13 @@ def test_template_lint_refuses_code_that_changes_data(tmp_path):
         (2, True), (3, True)]
 
 
-def test_a_control_character_typed_as_username_does_not_break_the_audit_export(client, auth,
-                                                                               world, app):
-    auth.login("mal\x0bintenzionato", "x")
+def test_a_control_character_stored_in_a_name_does_not_break_the_audit_export(client, auth,
+                                                                              world, app, db):
+    # Stored before the input filter existed: the export must still clean it on output.
+    db.execute("UPDATE persons SET cognome = ? WHERE id = ?",
+               ["mal\x0bintenzionato", world["persons"]["A"]])
+    auth.login("coord_a")
+    client.get(f"/persone/{world['persons']['A']}")
     admin = app.test_client()
     Auth(admin).login("admin")
     export = admin.get("/amministrazione/registro", query_string={"formato": "xlsx"})
