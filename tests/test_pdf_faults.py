@@ -73,12 +73,20 @@ def server(app):
     from waitress import create_server
 
     served = create_server(app, host="127.0.0.1", port=0, threads=THREADS)
-    thread = threading.Thread(target=served.run, daemon=True)
+    stop = threading.Event()
+
+    def run():
+        # served.run() loops forever; closing its socket under it raises EBADF in the thread.
+        while not stop.is_set():
+            served.asyncore.loop(timeout=0.2, map=served._map, count=1)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{served.effective_port}"
+    stop.set()
+    thread.join(timeout=5)
     served.close()
     served.task_dispatcher.shutdown()
-    thread.join(timeout=5)
 
 
 def _session(base: str, username: str) -> requests.Session:
