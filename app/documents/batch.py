@@ -245,7 +245,7 @@ def _load(job: Job) -> Documents:
     db = store.connect(job.database)
     try:
         return load_documents(load_catalog(job.forms_dir, db), *job.template_dirs,
-                              pdf=PdfPool(size=1, timeout=job.pdf_timeout))
+                              pdf=PdfPool(size=1, timeout=job.pdf_timeout), strict=False)
     finally:
         db.conn.close()
 

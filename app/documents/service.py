@@ -39,8 +39,11 @@ class Produced:
 class Documents:
     """The templates in use and the way to fill them."""
 
-    def __init__(self, catalog: Catalog, templates: dict[str, Template], pdf: PdfPool):
+    def __init__(self, catalog: Catalog, templates: dict[str, Template], pdf: PdfPool,
+                 excluded: list[Problem] | None = None):
         self.catalog, self.templates, self.pdf = catalog, templates, pdf
+        # Problems of templates left out at start-up (shown to the administrator).
+        self.excluded = excluded or []
 
     def for_entry(self, form_id: str) -> list[Template]:
         """Templates that draw from a sheet of this form."""
@@ -101,10 +104,18 @@ def template_problems(catalog: Catalog, *directories: str | Path) -> tuple[dict,
     return templates, problems
 
 
-def load_documents(catalog: Catalog, *directories: str | Path, pdf: PdfPool | None = None
-                   ) -> Documents:
-    """The documents service; DefinitionError if any template has a problem."""
+def load_documents(catalog: Catalog, *directories: str | Path, pdf: PdfPool | None = None,
+                   strict: bool = True) -> Documents:
+    """The documents service.
+
+    Strict (`cartella check`, the CLI): DefinitionError if any template has a problem. Not
+    strict (the server): a template with a problem is left out and its problems kept in
+    `excluded`, so one broken file never stops the others from being served.
+    """
     templates, problems = template_problems(catalog, *directories)
-    if problems:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors and strict:
         raise DefinitionError(problems)
-    return Documents(catalog, templates, pdf or PdfPool())
+    broken = {str(p.path) for p in errors}
+    kept = {tid: t for tid, t in templates.items() if str(t.path) not in broken}
+    return Documents(catalog, kept, pdf or PdfPool(), excluded=errors)

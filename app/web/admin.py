@@ -32,7 +32,8 @@ def index():
     everyone = user_store.all_users(db)
     return render_template("admin/index.html", offices=office_store.all_offices(db),
                            users=everyone, locked=_lockouts(everyone),
-                           n_events=audit_store.count(db))
+                           n_events=audit_store.count(db),
+                           excluded=get_documents().excluded)
 
 
 @bp.route("/uffici/nuovo", methods=["GET", "POST"])

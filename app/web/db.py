@@ -59,7 +59,10 @@ def init_app(app: Flask) -> None:
         app.extensions["cartella.documents"] = load_documents(
             catalog, app.config["DOC_TEMPLATES_DIR"], app.config["SPREADSHEETS_DIR"],
             pdf=PdfPool(size=app.config.get("PDF_WORKERS"), timeout=app.config["PDF_TIMEOUT"],
-                        wait=app.config["PDF_WAIT"]))
+                        wait=app.config["PDF_WAIT"]),
+            strict=False)
+        for problem in app.extensions["cartella.documents"].excluded:
+            app.logger.warning("modello escluso: %s", problem)
     finally:
         db.conn.close()
     app.teardown_appcontext(close_db)
