@@ -41,8 +41,9 @@ def test_a_broken_template_is_left_out_and_named_to_the_administrator(tmp_path, 
     assert "Modelli di documento non disponibili" in html
     assert "relazione_sociale.docx" in html and "cognomme" in html
 
-    from app.cli import main
     from click.testing import CliRunner
+
+    from app.cli import main
 
     monkeypatch.setenv("CARTELLA_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("CARTELLA_DOC_TEMPLATES", str(folder))

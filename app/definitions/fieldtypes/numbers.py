@@ -13,7 +13,6 @@ from wtforms.validators import NumberRange, Optional
 from ..model import FieldDef
 from . import FieldType, register
 
-
 MAX_DIGITS = 15  # significant digits Excel keeps; far beyond any amount or score
 
 
