@@ -737,3 +737,25 @@ def test_a_mapping_of_another_form_is_refused_on_the_command_line(cli, office, t
     assert summary["errors"][0]["message"] == (
         "La mappatura «mappa.yaml» è del modulo «Segnalazione alla Procura presso il Tribunale "
         "per i Minorenni», non di quello scelto («Misura B1 – Disabilità gravissima»).")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("03/04/41", "1941-04-03"), ("3 apr 41", "1941-04-03"), ("lunedì 11 dic. 44", "1944-12-11"),
+    ("11-dic-44", "1944-12-11"), ("03.04.41 10:30", "1941-04-03"),
+])
+def test_a_two_digit_birth_year_is_in_the_past_however_the_date_is_written(raw, expected):
+    """'3 apr 41' is a birth in 1941, as '03/04/41' is: the year read from the cell's end."""
+    from datetime import date
+
+    from app.imports.plan import _birth_date
+
+    parsed = date(2000 + int(expected[2:4]), int(expected[5:7]), int(expected[8:]))
+    assert _birth_date(parsed.isoformat(), raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2041-04-03", "03/04/2041", "11 dicembre 2041"])
+def test_a_birth_date_written_with_a_whole_future_year_is_refused(raw):
+    from app.imports.plan import _birth_date
+
+    with pytest.raises(ValueError, match="nel futuro"):
+        _birth_date("2041-04-03", raw)

@@ -143,12 +143,19 @@ def _person_from(row: RowPlan, cells: list, mapping: dict, headers: list) -> Non
             row.errors.append(CellProblem(row.number, header, str(exc)))
 
 
+# The year written last with two digits, however the date is written ('03/04/41', '3 apr 41',
+# '03-04-41 10:30'): a time after it is allowed.
+TWO_DIGIT_YEAR = re.compile(r"(?<![\d:])\d{2}(?:[\sT,]+\d{1,2}[:.]\d{2}(?::\d{2})?)?\s*$")
+
+YEAR_FIRST = re.compile(r"\s*\d{4}\D")  # 2041-04-03: the year is whole, not two digits
+
+
 def _birth_date(iso: str, raw) -> str:
     """A birth date is in the past: '03/04/41' is 1941, not 2041."""
     born = date.fromisoformat(iso)
     if born <= date.today():
         return iso
-    if isinstance(raw, str) and len(re.split(r"[/.\-]", raw.strip())[-1]) == 2:
+    if isinstance(raw, str) and TWO_DIGIT_YEAR.search(raw) and not YEAR_FIRST.match(raw):
         return born.replace(year=born.year - 100).isoformat()
     raise ValueError(f"la data di nascita «{raw}» è nel futuro")
 
