@@ -7,6 +7,8 @@ The web tier enforces them through `app.web.guard`; nothing else decides access.
 from .store.scope import Scope
 
 ADMIN, COORDINATOR, SOCIAL_WORKER, STAFF = "admin", "coordinator", "social_worker", "staff"
+# Roles that can manage a case (its case manager).
+CASE_MANAGER_ROLES = (SOCIAL_WORKER, COORDINATOR)
 
 # action -> roles allowed (case actions are further limited to cases in the viewer's scope)
 PERMISSIONS = {

@@ -51,17 +51,17 @@ def pending(client) -> dict:
         db.conn.close()
 
 
-def upload(client, content: bytes, name: str = "registro.csv", follow: bool = False):
+def upload(client, content: bytes, name: str = "registro.csv", follow: bool = False, **extra):
     token = csrf_from(client.get("/importazioni/"))
     return client.post("/importazioni/", data={
         "csrf_token": token, "modulo": "prova", "area": "non_autosufficienza",
-        "file": (io.BytesIO(content), name)}, content_type="multipart/form-data",
+        "file": (io.BytesIO(content), name), **extra}, content_type="multipart/form-data",
         follow_redirects=follow)
 
 
-def to_preview(client, content: bytes) -> tuple[str, str]:
+def to_preview(client, content: bytes, **extra) -> tuple[str, str]:
     """Upload and keep the suggested mapping; return the token and the preview page."""
-    mapping_url = upload(client, content).headers["Location"]
+    mapping_url = upload(client, content, **extra).headers["Location"]
     token = mapping_url.split("/")[-2]
     page = client.get(mapping_url)
     form = {name: value for name, value in re.findall(
@@ -271,3 +271,26 @@ def test_a_failure_in_the_background_is_told_in_plain_italian(staff, uploads, db
     assert "disk I/O" not in page
     assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
     assert len(list(uploads.iterdir())) == 1
+
+
+def test_the_wizard_asks_who_manages_the_cases_it_opens(staff, world, db, client, auth):
+    """Cases opened by an import get the case manager chosen on the first page, so that
+    social worker sees them at once; a manager of another office is refused."""
+    as_a, as_b = world["users"]["as_a"], world["users"]["as_b"]
+    assert 'name="case_manager"' in staff.get("/importazioni/").get_data(as_text=True)
+    refused = upload(staff, register_csv(), follow=True, case_manager=str(as_b))
+    assert "non è un assistente sociale o un coordinatore attivo" in html.unescape(
+        refused.get_data(as_text=True))
+    assert pending(staff) == {}
+
+    token, _preview = to_preview(staff, register_csv(), case_manager=str(as_a))
+    started = staff.post(f"/importazioni/{token}/conferma",
+                         data={"csrf_token": csrf_from(staff.get("/importazioni/"))})
+    wait_for(staff, started.headers["Location"], {"HX-Request": "true"})
+    managers = {row["cognome"]: row["manager_id"] for row in db.query(
+        "SELECT p.cognome, c.manager_id FROM cases c JOIN persons p ON p.id = c.person_id "
+        "WHERE c.office_id = ?", [world["offices"]["A"]])}
+    assert managers["Verdi"] == as_a  # opened by the import
+    auth.logout()
+    auth.login("as_a")
+    assert "Verdi" in client.get("/pratiche/").get_data(as_text=True)

@@ -125,8 +125,9 @@ def _case(db, row, person_id, plan, import_id, user_id, cases_by_person: dict) -
         person = {"id": person_id, "office_id": plan.office_id}
         phase = plan.form.definition.phase
         phase = phase if phase not in ("misura", "tribunale") else "accesso"
-        case_id = case_store.open_case(db, person, {"area": plan.area, "fase": phase}, [],
-                                       user_id)
+        case_id = case_store.open_case(
+            db, person, {"area": plan.area, "fase": phase, "manager_id": plan.manager_id}, [],
+            user_id)
         import_store.add_item(db, import_id, "case", case_id, "created")
         row.case_id = cases_by_person[person_id] = case_id
     return {"id": row.case_id, "person_id": person_id, "office_id": plan.office_id}

@@ -84,6 +84,9 @@ class Plan:
     # The fields the importing role may not see (sensitive sections, for staff): the plan
     # neither reads, compares, writes nor reports them; stored values stay as they are.
     hidden: frozenset = frozenset()
+    # The case manager of the cases the import opens (None: unassigned, listed on the
+    # coordinator's home).
+    manager_id: int | None = None
 
     def counts(self) -> dict:
         valid = [r for r in self.rows if r.valid]

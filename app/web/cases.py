@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import sheets, store
+from .. import access, sheets, store
 from ..cycle import PHASES, phase_index
 from ..store import cases as case_store
 from ..store import documents as document_store
@@ -19,7 +19,7 @@ from .params import page_arg
 
 bp = Blueprint("cases", __name__)
 
-MANAGER_ROLES = ("social_worker", "coordinator")
+MANAGER_ROLES = access.CASE_MANAGER_ROLES
 
 
 @bp.route("/")

@@ -45,6 +45,7 @@ from ..imports.service import (
 )
 from ..store import entries as entry_store
 from ..store import imports as import_store
+from ..store import users as user_store
 from .db import get_catalog, get_db
 from .guard import audit, client_ip, current_user, requires
 from .params import int_arg
@@ -119,11 +120,16 @@ def index():
     if request.method == "POST":
         return _upload()
     mine = None if current_user.role == access.COORDINATOR else current_user.id
-    return render_template("imports/index.html", forms=_forms(), areas=AREAS,
+    return render_template("imports/index.html", forms=_forms(), areas=AREAS, managers=_managers(),
                            history=import_store.of_office(get_db(), current_user.office_id,
                                                           created_by=mine),
                            get_form=get_catalog().forms.get,
                            extensions=", ".join(sorted(EXTENSIONS)))
+
+
+def _managers() -> list[dict]:
+    """Who may manage the cases an import opens: the office's social workers and coordinators."""
+    return user_store.office_staff(get_db(), current_user.office_id, access.CASE_MANAGER_ROLES)
 
 
 def _upload():
@@ -135,6 +141,13 @@ def _upload():
     if form is None:
         flash(_("Scegli il modulo in cui importare il registro."), "warning")
         return redirect(url_for("imports.index"))
+    managers = {str(u["id"]): u for u in _managers()}
+    manager_id = request.form.get("case_manager", "")
+    if manager_id and manager_id not in managers:
+        flash(_("Il case manager scelto non è un assistente sociale o un coordinatore attivo "
+                "del tuo ufficio."), "warning")
+        return redirect(url_for("imports.index"))
+    manager_id = int(manager_id) if manager_id else None
     try:
         saved = _saved_mapping(request.files.get("mappa"), form)
     except ValueError as exc:
@@ -147,7 +160,8 @@ def _upload():
     upload.save(path)
     import_store.wizard_create(get_db(), token, current_user.id, {
         "path": str(path), "name": upload.filename, "form": form.id,
-        "area": request.form.get("area", "non_autosufficienza"), "saved_mapping": saved})
+        "area": request.form.get("area", "non_autosufficienza"), "saved_mapping": saved,
+        "manager_id": manager_id})
     try:  # type, size, zip bomb, password: refused before the file is ever parsed
         precheck(path, upload.filename, _limits())
     except ImportFileError as exc:
@@ -237,6 +251,7 @@ def _plan(pending: dict):
     plan = plan_import(get_db(), form, current_user.office_id, prepared, mapping,
                        pending["area"], {"parametri": get_catalog().parameters},
                        _hidden(form))
+    plan.manager_id = pending.get("manager_id")
     return form, prepared, mapping, plan
 
 
@@ -332,6 +347,7 @@ class ImportJob:
             mapping = {int(k): v for k, v in (pending.get("mapping") or {}).items()}
             plan, report = plan_and_report(db, self.form, self.office_id, prepared, mapping,
                                            pending["area"], self.parameters, self.hidden)
+            plan.manager_id = pending.get("manager_id")
             state.update(phase="scrittura", total=len(plan.rows))
             state["import_id"] = commit(
                 db, plan, filename=pending["name"],
