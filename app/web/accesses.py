@@ -52,15 +52,20 @@ def report(title: str, rows: list[dict], fmt: str, filename: str, **page):
                            pdf=get_documents().pdf.available, now=datetime.now(UTC), **page)
 
 
+def _format_and_limit() -> tuple[str, int]:
+    """The report's requested format ('' for the page) and how many events it may hold."""
+    fmt = request.args.get("formato", "")
+    if fmt and fmt not in FORMATS:
+        abort(400)
+    return fmt, EXPORT_LIMIT if fmt else PAGE_LIMIT
+
+
 @bp.route("/persone/<int:person_id>/accessi")
 @requires("person.audit")
 def person(person_id: int):
     """Every access to a person's data, newest first (the person is in the viewer's scope)."""
     found = load_person(person_id, audit_action=None)
-    fmt = request.args.get("formato", "")
-    if fmt and fmt not in FORMATS:
-        abort(400)
-    limit = EXPORT_LIMIT if fmt else PAGE_LIMIT
+    fmt, limit = _format_and_limit()
     rows, total = audit_store.search(get_db(), person_id=person_id, limit=limit)
     audit("report", "person", person_id, person_id=person_id, detail={"formato": fmt or "pagina"})
     name = f"{found['cognome']} {found['nome']}"
@@ -74,10 +79,7 @@ def person(person_id: int):
 def entry(entry_id: int):
     """Every access to one sheet (reads, changes, history, documents made from it)."""
     sheet = Sheet(entry_id, audit_action=None)
-    fmt = request.args.get("formato", "")
-    if fmt and fmt not in FORMATS:
-        abort(400)
-    limit = EXPORT_LIMIT if fmt else PAGE_LIMIT
+    fmt, limit = _format_and_limit()
     rows, total = audit_store.search(get_db(), object_type="entry", object_id=entry_id,
                                      limit=limit)
     audit("report", "entry", entry_id, person_id=sheet.case["person_id"],
