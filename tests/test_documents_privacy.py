@@ -213,6 +213,8 @@ def test_batch_zip_of_staff_has_no_sensitive_text(app, db, world, child):
     demoted = _as(app, "coord_a")
     refused = demoted.get(f"/documenti/serie/{job_id}/zip")
     assert refused.status_code == 404 and MARKER not in _all_text(refused.data)
+    status = demoted.get(f"/documenti/serie/{job_id}").get_data(as_text=True)
+    assert f"/documenti/serie/{job_id}/zip" not in status and "sezioni riservate" in status
 
 
 def _register(client, template_id: str = "registro_tutela"):

@@ -83,9 +83,12 @@ def _run(job: Job, job_id: int, ids: list[int], documents) -> None:
 
 def _job(job_id: int) -> dict:
     try:
-        return batch_store.get(get_db(), job_id, current_user.id)
+        job = batch_store.get(get_db(), job_id, current_user.id)
     except store.NotFound:
         abort(404)
+    # A ZIP made with sensitive sections is not offered to a role that no longer sees them.
+    job["readable"] = access.may_read_document(current_user, job)
+    return job
 
 
 @bp.route("/serie/<int:job_id>")
