@@ -71,6 +71,12 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     app = _app()
+    pdf = app.extensions["cartella.documents"].pdf
+    if pdf.available and threads <= 2 * pdf.size:
+        raise click.ClickException(
+            f"con --threads {threads} le conversioni PDF (fino a {2 * pdf.size} richieste tra "
+            f"attesa e lavoro) potrebbero occupare tutti i thread e bloccare le altre pagine: "
+            f"usare almeno --threads {2 * pdf.size + 2} o ridurre PDF_WORKERS.")
     db = _db(app)
     generated = ensure_admin(db)
     db.conn.close()

@@ -168,3 +168,13 @@ def test_pdf_timeout_and_wait_come_from_the_environment(tmp_path, monkeypatch):
                       "SPREADSHEETS_DIR": str(FIXTURES / "spreadsheets")})
     pool = app.extensions["cartella.documents"].pdf
     assert (pool.timeout, pool.wait) == (12, 3)
+
+
+def test_serve_refuses_fewer_threads_than_pdf_work_could_hold(app, runner, soffice):
+    """With PDF work able to hold every thread, other users' pages could wait: refused."""
+    from app.cli import main
+
+    (Path(app.instance_path) / "config.py").write_text("PDF_WORKERS = 2\n")
+    result = runner.invoke(main, ["serve", "--threads", "4"])
+    assert result.exit_code == 1
+    assert "usare almeno --threads 6 o ridurre PDF_WORKERS" in result.output
