@@ -1,5 +1,6 @@
 """Fixtures: an app over a temporary instance folder, clients, CLI runner, users per role."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,14 @@ def csrf_from(response) -> str:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def sheet(client, auth, world):
+    """A new 'prova' sheet in office A's case, created by its social worker (logged in)."""
+    auth.login("as_a")
+    page = client.get(f"/pratiche/{world['cases']['A']}")
+    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
+                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
+    assert response.status_code == 302
+    return int(re.search(r"/schede/(\d+)/modifica", response.headers["Location"]).group(1))

@@ -48,15 +48,6 @@ def _admin_post(admin, page_url: str, url: str, **data):
                                  "p-csrf_token": token, **data})
 
 
-@pytest.fixture
-def sheet(client, auth, world):
-    """A 'prova' sheet in office A's case, created by its social worker (logged in)."""
-    auth.login("as_a")
-    page = client.get(f"/pratiche/{world['cases']['A']}")
-    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
-                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
-    return int(re.search(r"/schede/(\d+)/modifica", response.headers["Location"]).group(1))
-
 
 # 7. One spelling of a username for login, throttling and audit.
 

@@ -14,15 +14,6 @@ from tests.conftest import Auth, csrf_from
 from tests.test_entries import COMPLETE, _post
 
 
-@pytest.fixture
-def sheet(client, auth, world):
-    auth.login("as_a")
-    page = client.get(f"/pratiche/{world['cases']['A']}")
-    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
-                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
-    return int(re.search(r"/schede/(\d+)/", response.headers["Location"]).group(1))
-
-
 def _docx_text(content: bytes) -> str:
     document = Document(io.BytesIO(content))
     parts = [p.text for p in document.paragraphs]

@@ -20,16 +20,6 @@ from app.store.scope import Scope
 from tests.conftest import FIXTURE_FORMS, FIXTURES, Auth, csrf_from
 
 
-@pytest.fixture
-def sheet(client, auth, world):
-    """A new 'prova' sheet in office A's case, created by its social worker (logged in)."""
-    auth.login("as_a")
-    page = client.get(f"/pratiche/{world['cases']['A']}")
-    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
-                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
-    return int(re.search(r"/schede/(\d+)/", response.headers["Location"]).group(1))
-
-
 def _save(client, entry_id, action="bozza", **fields):
     page = client.get(f"/schede/{entry_id}/modifica")
     rev = re.search(r'name="cartella_rev" value="(\d+)"', page.get_data(as_text=True)).group(1)

@@ -44,14 +44,6 @@ def app(tmp_path):
                        "SPREADSHEETS_DIR": str(FIXTURES / "spreadsheets")})
 
 
-@pytest.fixture
-def sheet(client, auth, world):
-    auth.login("as_a")
-    page = client.get(f"/pratiche/{world['cases']['A']}")
-    response = client.post(f"/pratiche/{world['cases']['A']}/schede/nuova",
-                           data={"csrf_token": csrf_from(page), "modulo": "prova"})
-    return int(re.search(r"/schede/(\d+)/", response.headers["Location"]).group(1))
-
 
 def test_template_code_typed_in_a_repeated_row_is_printed_literally(client, sheet):
     _post(client, sheet, "completa", **{
